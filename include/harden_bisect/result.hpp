@@ -1,0 +1,72 @@
+// Errors as values: a trial that could not be carried out, bad input, a bus failure.
+// A verdict (the service broke) is never an Error; see verdict.hpp.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace hb {
+
+// Process exit codes; the README documents this table.
+enum class ExitCode : int {
+  kOk = 0,              // run finished; drop-in written (possibly with nothing kept)
+  kFailure = 1,         // internal error
+  kUsage = 2,           // bad command line
+  kBadInput = 3,        // probe, catalogue or plan file unusable
+  kUnitUnusable = 4,    // unit missing, masked, template, not a service, not reproducible
+  kBaselineFailed = 5,  // the unhardened copy already fails its probe
+  kSystemd = 6,         // no bus, no permission, systemd refused an operation
+  kLocked = 7,          // another run holds the lock for this unit
+  kApplyFailed = 8,     // --apply: the hardened unit failed its probe; rolled back
+  kInterrupted = 130,   // SIGINT/SIGTERM/SIGHUP; everything was restored
+};
+
+struct Error {
+  std::string message;  // one line, with context: "while starting X: Access denied"
+  ExitCode code = ExitCode::kFailure;
+};
+
+// Either a value or an Error.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error error) : v_(std::move(error)) {}
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result of an operation without a value.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Error error) : error_(std::move(error)), ok_(false) {}
+  static Status success() { return {}; }
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+// Prefixes an error message with context ("while X: ").
+inline Error with_context(Error e, const std::string& context) {
+  e.message = context + ": " + e.message;
+  return e;
+}
+
+}  // namespace hb
