@@ -50,7 +50,9 @@ struct Catalogue {
 };
 
 // Loads a catalogue YAML file. A file with top-level `extends: builtin` adds to (and overrides
-// rows of, by id) `base`; otherwise it replaces it. Errors carry file:line:column.
+// rows of, by id) `base`, or the builtin catalogue when `base` is null; otherwise it replaces
+// it. Errors (kBadInput) carry file:line:column; with several problems the first is named,
+// followed by "(and N more)".
 Result<Catalogue> load_catalogue(const std::string& path, const Catalogue* base = nullptr);
 
 // Parses catalogue YAML text; `origin` names it in error messages.
@@ -59,5 +61,13 @@ Result<Catalogue> parse_catalogue(const std::string& yaml_text, const std::strin
 
 // Path of the catalogue installed with the program (overridable with $HARDEN_BISECT_DATADIR).
 std::string builtin_catalogue_path();
+
+// Loads the catalogue at builtin_catalogue_path() and adds a default row
+// ("CapabilityBoundingSet=~CAP_X") for every capability libcap knows on this system that the
+// file has no row for, so that newer kernels are covered.
+Result<Catalogue> load_builtin_catalogue();
+
+// The catalogue spelling of a UserManagerSupport: "works", "needs-private-users", ...
+const char* to_string(UserManagerSupport support);
 
 }  // namespace hb

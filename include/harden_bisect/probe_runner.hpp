@@ -11,11 +11,15 @@
 namespace hb {
 
 struct ProbeSpec {
-  std::vector<std::string> argv;  // argv[0] is the executable path
-  std::vector<std::pair<std::string, std::string>> env;  // added to the inherited environment
+  std::vector<std::string> argv{};  // argv[0] is the executable path (no PATH search, no shell)
+  // Added to the inherited environment; an entry replaces an inherited variable of its name.
+  std::vector<std::pair<std::string, std::string>> env{};
   std::chrono::milliseconds timeout{10'000};
-  std::optional<unsigned> run_as_uid;  // drop to this uid/gid (and its groups) before exec
-  std::optional<unsigned> run_as_gid;
+  // Drop to this uid (its passwd gid and initgroups list unless run_as_gid is set) before exec.
+  // A gid alone switches the gid and clears supplementary groups. Needs root unless it is
+  // already the caller's identity.
+  std::optional<unsigned> run_as_uid{};
+  std::optional<unsigned> run_as_gid{};
   std::size_t output_limit = 16 * 1024;  // bytes of combined stdout+stderr kept (the tail)
 };
 
@@ -39,13 +43,18 @@ class ProbeRunner {
   virtual ProbeResult run(const ProbeSpec& spec) = 0;
 };
 
-// posix_spawn + pipe + poll; kills the probe's process group at the deadline.
+// fork/exec + pipe + poll; kills the probe's process group when its main process exits or at
+// the deadline. The caller must not ignore SIGCHLD or reap with waitpid(-1): run() waits for its
+// own pid. A descendant that leaves the group (setsid) escapes the kill; run() stops reading
+// from it after a short grace instead of blocking.
 class PosixProbeRunner final : public ProbeRunner {
  public:
   ProbeResult run(const ProbeSpec& spec) override;
 };
 
-// Checks that `path` exists, is a regular file and executable; error message names the problem.
+// Checks that `path` exists, is a regular file and executable; nullopt when it is fine, else one
+// line naming the problem: "probe /x: no such file" (or "is a directory", "not a regular file",
+// "not executable").
 std::optional<std::string> probe_path_problem(const std::string& path);
 
 }  // namespace hb

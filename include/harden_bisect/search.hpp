@@ -19,15 +19,27 @@ struct SearchItem {
   double weight = 1.0;       // exposure weight; the least weight is dropped in a conflict
 };
 
+// Options whose risk is at least this are tested alone instead of in groups.
+inline constexpr double kTestAloneRisk = 0.5;
+
 struct SearchOptions {
   int confirmations = 2;  // passes the final set must get in a row
-  int retries = 1;        // re-runs of a failing group before it is believed
+  int retries = 1;        // re-runs of a failure before it is believed (never for kUnsupported)
 };
 
 struct Rejection {
   Candidate candidate;
   Verdict verdict;  // the trial that shows the candidate breaks the service
   std::string why;  // "fails alone", "conflicts with X in the final set", ...
+};
+
+// Oracle calls by purpose; they add up to SearchResult::trials.
+struct TrialCounts {
+  std::size_t baseline = 0;       // the copy with nothing added
+  std::size_t search = 0;         // group tests and bisection steps
+  std::size_t retries = 0;        // re-runs of failures before they were believed
+  std::size_t confirmations = 0;  // runs of the final set
+  std::size_t conflicts = 0;      // runs isolating a conflict in a final set that failed
 };
 
 struct SearchResult {
@@ -37,13 +49,20 @@ struct SearchResult {
   std::vector<Rejection> rejected;  // every rung that was rejected, strongest first per option
   bool confirmed = false;        // the final set passed `confirmations` times
   std::size_t trials = 0;        // oracle calls actually made (memo hits excluded)
+  TrialCounts counts;            // `trials` split by purpose
 };
 
 // Observer for progress output; called after every oracle call with the set and its verdict.
 using TrialObserver = std::function<void(std::size_t trial, const CandidateSet&, const Verdict&)>;
 
+// How many search trials the search may spend beyond one-at-a-time elimination (one trial per
+// candidate rung it decides) for `option_count` options: 2*ceil(log2(option_count + 1)).
+// Never zero: a search that first tests a group needs n + 1 trials when all n options break.
+std::size_t search_overspend_limit(std::size_t option_count);
+
 // Runs baseline, group testing over ladders, and confirmation with conflict resolution.
-// Never makes more trials than one-at-a-time elimination plus confirmations and retries.
+// Search trials never exceed one-at-a-time elimination by more than search_overspend_limit();
+// retries, confirmations and conflict isolation come on top (see TrialCounts).
 SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
                         const SearchOptions& options, const TrialObserver& observer = {});
 

@@ -1,0 +1,40 @@
+// Report writers: pure rendering of a finished run. They decide nothing and touch no bus or
+// file; the caller chooses where the text goes. Every free-text field coming from a probe, the
+// journal or systemd is sanitised here (control characters, invalid UTF-8), so a hostile or
+// noisy service cannot break a drop-in, a JSON document or an XML file.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harden_bisect/run_report.hpp"
+
+namespace hb {
+
+// What the drop-in header says that the RunReport does not carry. Passed in (not read from the
+// clock) so the same report always renders to the same bytes.
+struct DropinHeader {
+  std::string date;                 // printed as given, e.g. "2024-05-01"
+  std::vector<std::string> probes;  // probe command lines as the user gave them, one per probe
+};
+
+// The drop-in file: header comments, [Service] with the kept options grouped and commented,
+// then the rejected rungs and skipped options as comments. Ends with a newline.
+std::string render_dropin_file(const RunReport& report, const DropinHeader& header);
+
+// The machine-readable report, pretty-printed; fields are documented in docs/report-json.md.
+std::string render_json(const RunReport& report);
+
+// JUnit XML for build farms: one testsuite for the unit, one testcase per kept option (passes),
+// rejected rung (<failure>) and skipped option (<skipped>).
+std::string render_junit(const RunReport& report);
+
+// One progress line per trial, newline-terminated. `tty` adds ANSI colour to the verdict only.
+void print_trial_line(std::ostream& out, const TrialRecord& trial, bool tty);
+
+// The end-of-run summary: exposure before/after, kept and rejected tables (at most 100 columns),
+// skipped count. `tty` adds ANSI colour to verdicts only.
+void print_summary(std::ostream& out, const RunReport& report, bool tty);
+
+}  // namespace hb

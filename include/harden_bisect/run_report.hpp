@@ -1,0 +1,59 @@
+// Everything a run found, as plain data. Report writers render it; they do no I/O decisions.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "harden_bisect/catalogue.hpp"
+#include "harden_bisect/exposure.hpp"
+#include "harden_bisect/verdict.hpp"
+
+namespace hb {
+
+// One option of the final set.
+struct KeptOption {
+  std::string id;       // catalogue id
+  std::string group;    // catalogue group, for drop-in sections
+  std::string rung;     // label of the rung kept ("strict")
+  std::vector<Assignment> assignments;
+  std::string why;      // catalogue's one-line reason
+};
+
+// One rung the service did not survive.
+struct RejectedOption {
+  std::string id;
+  std::string group;
+  std::string rung;
+  std::vector<Assignment> assignments;
+  Verdict verdict;      // evidence of the trial that shows it breaks the service
+  std::string why;      // how it was established: "fails alone", "conflicts with X", ...
+};
+
+// An option left out before the search, and why ("already set", "unknown to this systemd").
+struct SkippedOption {
+  std::string id;
+  std::string reason;
+};
+
+// One trial, for the JSON report and progress output.
+struct TrialRecord {
+  std::size_t number = 0;
+  std::vector<std::string> candidates;  // "ProtectSystem=strict", ...
+  Verdict verdict;
+};
+
+struct RunReport {
+  std::string unit;
+  std::string tool_version;
+  std::vector<KeptOption> kept;
+  std::vector<RejectedOption> rejected;
+  std::vector<SkippedOption> skipped;
+  std::vector<TrialRecord> trials;
+  Exposure before;
+  Exposure after;
+  bool confirmed = false;
+  std::chrono::milliseconds duration{0};
+};
+
+}  // namespace hb

@@ -1,0 +1,72 @@
+// The real Oracle: one trial = start a transient copy with the candidates, let it settle,
+// probe it, stop it, and turn what happened into a Verdict with evidence.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harden_bisect/catalogue.hpp"
+#include "harden_bisect/oracle.hpp"
+#include "harden_bisect/probe_runner.hpp"
+#include "harden_bisect/systemd_client.hpp"
+#include "harden_bisect/unit_snapshot.hpp"
+
+namespace hb {
+
+// A trial that could not be carried out (bus gone, copy would not stop). Aborts the run;
+// the driver's cleanup still runs.
+struct TrialError : std::runtime_error {
+  explicit TrialError(Error e) : std::runtime_error(e.message), error(std::move(e)) {}
+  Error error;
+};
+
+struct TrialTiming {
+  std::chrono::milliseconds start_timeout{30'000};  // start job of the copy
+  std::chrono::milliseconds settle{5'000};  // window in which probes are retried until they pass
+  std::chrono::milliseconds probe_timeout{5'000};   // one probe run; hitting it = hang
+  std::chrono::milliseconds stop_timeout{15'000};   // then SIGKILL
+  std::chrono::milliseconds retry_pause{200};       // between probe attempts
+};
+
+// The rungs the search items stand for: item i, rung r -> assignments.
+using ItemRungs = std::vector<std::vector<std::vector<Assignment>>>;
+
+class TrialOracle final : public Oracle {
+ public:
+  // `probes` are run in order (all must pass) with HB_* variables added to their environment.
+  TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
+              const UnitSnapshot& unit, ItemRungs rungs, std::vector<ProbeSpec> probe_specs,
+              TrialTiming timing, std::string copy_prefix);
+
+  Verdict evaluate(const CandidateSet& set) override;
+
+  // Starts a copy with `assignments`, reads `specs` from it, and stops it (for the final score).
+  PropertyList inspect(const std::vector<Assignment>& assignments,
+                       const std::vector<PropertySpec>& specs);
+
+  // The assignments a candidate set stands for, in item order.
+  std::vector<Assignment> assignments_for(const CandidateSet& set) const;
+
+  // Name of the next copy (prefix + counter + ".service").
+  std::string next_copy_name();
+
+ private:
+  PropertyList copy_properties(const std::vector<Assignment>& assignments, const std::string& name);
+  Verdict probe_until_settled(const std::string& copy, const std::string& trial_number);
+  void finish(const std::string& copy, Verdict& verdict);
+
+  SystemdClient& systemd_;
+  ProbeRunner& probes_;
+  JournalReader* journal_;
+  const UnitSnapshot& unit_;
+  ItemRungs rungs_;
+  std::vector<ProbeSpec> probe_specs_;
+  TrialTiming timing_;
+  std::string copy_prefix_;
+  std::size_t copies_ = 0;
+};
+
+}  // namespace hb

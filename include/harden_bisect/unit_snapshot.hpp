@@ -1,0 +1,31 @@
+// What the tool knows about the original unit: enough to start faithful transient copies and
+// to score its exposure.
+#pragma once
+
+#include <string>
+
+#include "harden_bisect/property.hpp"
+#include "harden_bisect/result.hpp"
+#include "harden_bisect/systemd_client.hpp"
+
+namespace hb {
+
+struct UnitSnapshot {
+  UnitInfo info;
+  std::string type;       // Type= of the service (simple, exec, forking, oneshot, notify, dbus)
+  PropertyList copy;      // StartTransientUnit properties reproducing the unit (write form)
+  PropertyList security;  // the properties systemd-analyze reads (read form), for scoring
+};
+
+// Refuses names that cannot be hardened before asking systemd: not a .service, a template
+// without instance, or syntactically invalid. Error code kUnitUnusable.
+Status check_unit_name(const std::string& name);
+
+// Loads the unit and reads it. Errors name the problem: not found, masked, failed to load,
+// socket-activated, or a setting the copy cannot reproduce.
+Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& name);
+
+// The properties systemd-analyze reads, with their D-Bus signatures (Service interface).
+const std::vector<PropertySpec>& security_property_specs();
+
+}  // namespace hb

@@ -1,0 +1,240 @@
+#include "harden_bisect/run_driver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "harden_bisect/assignment.hpp"
+#include "harden_bisect/exposure.hpp"
+#include "harden_bisect/unit_snapshot.hpp"
+
+namespace hb {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The search works on options with only the rungs that strengthen this unit.
+struct PlannedOption {
+  const CatalogueOption* option;
+  std::vector<std::size_t> rungs;  // indices into option->rungs, strongest first
+};
+
+bool matches(const std::string& id, const std::vector<std::string>& patterns) {
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return id.rfind(p, 0) == 0; });
+}
+
+std::string join_assignments(const std::vector<Assignment>& assignments) {
+  std::string out;
+  for (const auto& a : assignments) out += (out.empty() ? "" : " ") + a.key + "=" + a.value;
+  return out;
+}
+
+// Restarts an original that the run stopped, whatever way the run ends.
+class OriginalGuard {
+ public:
+  OriginalGuard(SystemdClient& systemd, std::string unit) : systemd_(systemd), unit_(std::move(unit)) {}
+  OriginalGuard(const OriginalGuard&) = delete;
+  OriginalGuard& operator=(const OriginalGuard&) = delete;
+  ~OriginalGuard() {
+    if (!stopped_) return;
+    auto started = systemd_.start(unit_, false, std::chrono::seconds(90));
+    if (!started || *started != "done") {
+      spdlog::error("could not restart {}: {}", unit_,
+                    started ? "job " + *started : started.error().message);
+    } else {
+      spdlog::info("restarted {}", unit_);
+    }
+  }
+  Status stop() {
+    spdlog::info("stopping {} for the run (--stop-original)", unit_);
+    auto s = systemd_.stop(unit_, std::chrono::seconds(90));
+    if (s) stopped_ = true;
+    return s;
+  }
+
+ private:
+  SystemdClient& systemd_;
+  std::string unit_;
+  bool stopped_ = false;
+};
+
+// Stops every copy of this run (and of crashed earlier runs) by name prefix, whatever way the
+// run ends: an interrupted trial leaves its copy running.
+class CopyReaper {
+ public:
+  CopyReaper(SystemdClient& systemd, std::string prefix, std::chrono::milliseconds timeout)
+      : systemd_(systemd), prefix_(std::move(prefix)), timeout_(timeout) {}
+  CopyReaper(const CopyReaper&) = delete;
+  CopyReaper& operator=(const CopyReaper&) = delete;
+  ~CopyReaper() { (void)reap(); }
+  Status reap() {
+    auto names = systemd_.list_units(prefix_);
+    if (!names) return names.error();
+    for (const auto& name : *names) {
+      spdlog::debug("stopping leftover copy {}", name);
+      if (auto s = systemd_.stop(name, timeout_); !s) return s;
+    }
+    return {};
+  }
+
+ private:
+  SystemdClient& systemd_;
+  std::string prefix_;
+  std::chrono::milliseconds timeout_;
+};
+
+// Drops options the user excluded, the running systemd does not know, or the unit already has.
+std::vector<PlannedOption> plan_options(const RunConfig& config, const Catalogue& catalogue,
+                                        const UnitSnapshot& unit,
+                                        const std::set<std::string>& known, RunReport& report) {
+  std::vector<PlannedOption> planned;
+  for (const auto& option : catalogue.options) {
+    if (!config.only.empty() && !matches(option.id, config.only)) continue;
+    if (matches(option.id, config.skip)) {
+      report.skipped.push_back({option.id, "excluded with --skip"});
+      continue;
+    }
+    PlannedOption p{&option, {}};
+    std::string reason;
+    for (std::size_t r = 0; r < option.rungs.size(); ++r) {
+      const auto& rung = option.rungs[r].assignments;
+      auto names = dbus_properties(rung);
+      auto unknown = std::find_if(names.begin(), names.end(),
+                                  [&](const std::string& n) { return !known.count(n); });
+      if (unknown != names.end()) {
+        reason = *unknown + "= is unknown to this systemd";
+        continue;
+      }
+      switch (assess(unit.copy, rung)) {
+        case Applicability::kStrengthens:
+          p.rungs.push_back(r);
+          break;
+        case Applicability::kAlreadySatisfied:
+          if (reason.empty()) reason = "the unit already has it (or stronger)";
+          break;
+        case Applicability::kWouldWeaken:
+          if (reason.empty()) reason = "would weaken the unit's own setting";
+          break;
+      }
+    }
+    if (p.rungs.empty()) {
+      report.skipped.push_back({option.id, reason});
+    } else {
+      planned.push_back(std::move(p));
+    }
+  }
+  return planned;
+}
+
+Exposure score(const PropertyList& service_props, const UnitSnapshot& unit) {
+  SecurityState state{service_props};
+  for (const auto& p : unit.security) {  // unit-level fields (DefaultDependencies, Id)
+    if (!state.find(p.name)) state.properties.push_back(p);
+  }
+  return assess_exposure(state);
+}
+
+}  // namespace
+
+std::string copy_prefix(const std::string& unit) {
+  auto base = unit.substr(0, unit.rfind(".service"));
+  return "harden-bisect-" + base + "-";
+}
+
+Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
+                                RunPorts ports) {
+  const auto started_at = Clock::now();
+  RunReport report;
+  report.unit = config.unit;
+
+  auto unit = snapshot_unit(ports.systemd, config.unit);
+  if (!unit) return unit.error();
+  report.before = score(unit->security, *unit);
+
+  auto known = ports.systemd.service_property_names();
+  if (!known) return known.error();
+  auto planned = plan_options(config, catalogue, *unit, *known, report);
+
+  // Copies left by an interrupted earlier run would hold ports and confuse the search.
+  // Declared before the original's guard so copies are gone before the original restarts.
+  const auto prefix = copy_prefix(unit->info.id);
+  OriginalGuard original(ports.systemd, unit->info.id);
+  CopyReaper reaper(ports.systemd, prefix, config.timing.stop_timeout);
+  if (auto s = reaper.reap(); !s) return s.error();
+  const auto& state = unit->info.active_state;
+  if (state == "active" || state == "activating" || state == "reloading") {
+    if (!config.stop_original) {
+      return Error{unit->info.id + " is running; its copies would compete for its ports, PID "
+                   "files and runtime directories. Pass --stop-original (it is started again "
+                   "afterwards) or stop it first",
+                   ExitCode::kUnitUnusable};
+    }
+    if (auto s = original.stop(); !s) return s.error();
+  }
+
+  std::vector<SearchItem> items;
+  ItemRungs rungs;
+  for (const auto& p : planned) {
+    items.push_back({p.option->id, p.rungs.size(), p.option->risk,
+                     1.0 + static_cast<double>(p.option->scores.size())});
+    rungs.emplace_back();
+    for (auto r : p.rungs) rungs.back().push_back(p.option->rungs[r].assignments);
+  }
+  std::vector<ProbeSpec> probe_specs;
+  for (const auto& argv : config.probes) {
+    ProbeSpec spec;
+    spec.argv = argv;
+    spec.run_as_uid = config.probe_uid;
+    spec.run_as_gid = config.probe_gid;
+    probe_specs.push_back(spec);
+  }
+  TrialOracle oracle(ports.systemd, ports.probes, ports.journal, *unit, rungs, probe_specs,
+                     config.timing, prefix);
+
+  auto label = [&](const Candidate& c) {
+    return join_assignments(planned[c.option].option->rungs[planned[c.option].rungs[c.rung]].assignments);
+  };
+  TrialObserver observer = [&](std::size_t number, const CandidateSet& set, const Verdict& v) {
+    TrialRecord record{number, {}, v};
+    for (const auto& c : set) record.candidates.push_back(label(c));
+    if (ports.on_trial) ports.on_trial(record);
+    report.trials.push_back(std::move(record));
+  };
+
+  SearchResult result;
+  try {
+    result = run_search(items, oracle, config.search, observer);
+  } catch (const TrialError& e) {
+    return e.error;
+  }
+  if (!result.baseline_passed) {
+    return Error{std::string("the service fails its probe even unhardened: ") + to_string(result.baseline.kind) +
+                     ": " + result.baseline.evidence.summary,
+                 ExitCode::kBaselineFailed};
+  }
+
+  for (const auto& c : result.kept) {
+    const auto& option = *planned[c.option].option;
+    const auto& rung = option.rungs[planned[c.option].rungs[c.rung]];
+    report.kept.push_back({option.id, option.group, rung.label, rung.assignments, option.why});
+  }
+  for (const auto& r : result.rejected) {
+    const auto& option = *planned[r.candidate.option].option;
+    const auto& rung = option.rungs[planned[r.candidate.option].rungs[r.candidate.rung]];
+    report.rejected.push_back(
+        {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why});
+  }
+  report.confirmed = result.confirmed;
+
+  try {
+    auto final_props = oracle.inspect(oracle.assignments_for(result.kept), security_property_specs());
+    report.after = score(final_props, *unit);
+  } catch (const TrialError& e) {
+    return e.error;
+  }
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+  return report;
+}
+
+}  // namespace hb

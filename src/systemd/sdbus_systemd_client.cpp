@@ -1,0 +1,355 @@
+// SystemdClient over sdbus-c++: one connection, job completion from JobRemoved signals,
+// a single-threaded poll loop (no event-loop thread, so no locking).
+#include <poll.h>
+#include <signal.h>
+
+#include <map>
+#include <sdbus-c++/sdbus-c++.h>
+#include <thread>
+
+#include "bus_values.hpp"
+#include "harden_bisect/sdbus_systemd_client.hpp"
+
+namespace hb {
+namespace {
+
+constexpr const char* kService = "org.freedesktop.systemd1";
+constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
+constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
+constexpr const char* kUnit = "org.freedesktop.systemd1.Unit";
+constexpr const char* kServiceIface = "org.freedesktop.systemd1.Service";
+constexpr const char* kProperties = "org.freedesktop.DBus.Properties";
+constexpr auto kCallTimeout = std::chrono::seconds(25);
+
+using Clock = std::chrono::steady_clock;
+using PropertyMap = std::map<std::string, sdbus::Variant>;
+
+Error bus_error(const sdbus::Error& e, const std::string& context) {
+  std::string what = e.getMessage().empty() ? e.getName() : e.getMessage();
+  if (e.getName() == "org.freedesktop.DBus.Error.AccessDenied" ||
+      e.getName() == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") {
+    what = "permission denied by systemd (" + what + "); run as root";
+  }
+  return Error{context + ": " + what, ExitCode::kSystemd};
+}
+
+bool is_no_such_unit(const sdbus::Error& e) {
+  return e.getName() == "org.freedesktop.systemd1.NoSuchUnit";
+}
+
+// Errors that mean the bus or manager failed, as opposed to systemd refusing our properties.
+bool is_transport_error(const sdbus::Error& e) {
+  const auto& n = e.getName();
+  return n == "org.freedesktop.DBus.Error.AccessDenied" ||
+         n == "org.freedesktop.DBus.Error.NoReply" ||
+         n == "org.freedesktop.DBus.Error.Disconnected" ||
+         n == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+         n == "org.freedesktop.DBus.Error.Timeout" ||
+         n == "org.freedesktop.systemd1.UnitExists" || n.rfind("System.Error.ECONN", 0) == 0 ||
+         n == "System.Error.ENOTCONN" || n == "System.Error.EPIPE";
+}
+
+std::string hex(const std::vector<uint8_t>& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+template <class T>
+T get_or(const PropertyMap& map, const char* name, T fallback) {
+  auto it = map.find(name);
+  if (it == map.end() || !it->second.containsValueOfType<T>()) return fallback;
+  return it->second.get<T>();
+}
+
+class SdbusSystemdClient final : public SystemdClient {
+ public:
+  explicit SdbusSystemdClient(std::unique_ptr<sdbus::IConnection> connection)
+      : connection_(std::move(connection)),
+        manager_(sdbus::createProxy(*connection_, kService, kManagerPath)) {
+    manager_->uponSignal("JobRemoved")
+        .onInterface(kManager)
+        .call([this](uint32_t, const sdbus::ObjectPath& job, const std::string&,
+                     const std::string& result) { finished_jobs_[job] = result; });
+    manager_->finishRegistration();
+  }
+
+  Status subscribe() {
+    try {
+      manager_->callMethod("Subscribe").onInterface(kManager).withTimeout(kCallTimeout);
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while subscribing to systemd's job signals");
+    }
+    return {};
+  }
+
+  Result<UnitInfo> load_unit(const std::string& name) override {
+    try {
+      sdbus::ObjectPath path;
+      manager_->callMethod("LoadUnit").onInterface(kManager).withTimeout(kCallTimeout)
+          .withArguments(name).storeResultsTo(path);
+      auto props = get_all(path, kUnit);
+      UnitInfo info;
+      info.id = get_or<std::string>(props, "Id", name);
+      info.load_state = get_or<std::string>(props, "LoadState", "");
+      auto load_error = get_or<sdbus::Struct<std::string, std::string>>(props, "LoadError", {});
+      info.load_error = std::get<1>(load_error);
+      info.active_state = get_or<std::string>(props, "ActiveState", "");
+      info.sub_state = get_or<std::string>(props, "SubState", "");
+      info.fragment_path = get_or<std::string>(props, "FragmentPath", "");
+      info.drop_in_paths = get_or<std::vector<std::string>>(props, "DropInPaths", {});
+      info.triggered_by = get_or<std::vector<std::string>>(props, "TriggeredBy", {});
+      return info;
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while loading " + name);
+    }
+  }
+
+  Result<PropertyList> read_properties(const std::string& unit, const std::string& interface,
+                                       const std::vector<PropertySpec>& specs) override {
+    try {
+      auto props = get_all(unit_path(unit), interface);
+      PropertyList out;
+      for (const auto& spec : specs) {
+        auto it = props.find(spec.name);
+        if (it == props.end()) continue;
+        auto value = from_variant(it->second, spec.signature);
+        if (!value) {
+          return Error{"property " + spec.name + " of " + unit + " has signature " +
+                           it->second.peekValueType() + ", expected " + spec.signature,
+                       ExitCode::kSystemd};
+        }
+        out.push_back({spec.name, std::move(*value)});
+      }
+      return out;
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while reading properties of " + unit);
+    }
+  }
+
+  Result<std::set<std::string>> service_property_names() override {
+    try {
+      // Any service object carries the full Service interface; the bus's own unit always exists.
+      auto proxy = sdbus::createProxy(*connection_, kService, unit_path("dbus.service"));
+      std::string xml;
+      proxy->callMethod("Introspect").onInterface("org.freedesktop.DBus.Introspectable")
+          .withTimeout(kCallTimeout).storeResultsTo(xml);
+      std::set<std::string> names;
+      auto begin = xml.find("<interface name=\"org.freedesktop.systemd1.Service\">");
+      auto end = xml.find("</interface>", begin);
+      if (begin == std::string::npos) return names;
+      const std::string tag = "<property name=\"";
+      for (auto at = xml.find(tag, begin); at != std::string::npos && at < end;
+           at = xml.find(tag, at + 1)) {
+        auto start = at + tag.size();
+        names.insert(xml.substr(start, xml.find('"', start) - start));
+      }
+      return names;
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while introspecting systemd's Service interface");
+    }
+  }
+
+  Result<StartOutcome> start_transient(const std::string& name, const PropertyList& properties,
+                                       std::chrono::milliseconds timeout) override {
+    std::vector<sdbus::Struct<std::string, sdbus::Variant>> props;
+    for (const auto& p : properties) props.emplace_back(p.name, to_variant(p.value));
+    std::vector<sdbus::Struct<std::string, std::vector<sdbus::Struct<std::string, sdbus::Variant>>>>
+        aux;
+    sdbus::ObjectPath job;
+    try {
+      manager_->callMethod("StartTransientUnit").onInterface(kManager).withTimeout(kCallTimeout)
+          .withArguments(name, std::string("replace"), props, aux).storeResultsTo(job);
+    } catch (const sdbus::Error& e) {
+      if (is_transport_error(e)) return bus_error(e, "while starting transient unit " + name);
+      return StartOutcome{true, e.getName() + ": " + e.getMessage(), ""};
+    }
+    auto result = wait_job(job, Clock::now() + timeout);
+    if (!result) return with_context(result.error(), "while starting " + name);
+    return StartOutcome{false, "", *result};
+  }
+
+  Result<UnitStatus> status(const std::string& name) override {
+    UnitStatus s;
+    try {
+      sdbus::ObjectPath path;
+      try {
+        manager_->callMethod("GetUnit").onInterface(kManager).withTimeout(kCallTimeout)
+            .withArguments(name).storeResultsTo(path);
+      } catch (const sdbus::Error& e) {
+        if (!is_no_such_unit(e)) throw;
+        s.active_state = "inactive";
+        s.sub_state = "dead";
+        return s;
+      }
+      auto unit = get_all(path, kUnit);
+      s.active_state = get_or<std::string>(unit, "ActiveState", "");
+      s.sub_state = get_or<std::string>(unit, "SubState", "");
+      s.invocation_id = hex(get_or<std::vector<uint8_t>>(unit, "InvocationID", {}));
+      auto service = get_all(path, kServiceIface);
+      s.result = get_or<std::string>(service, "Result", "");
+      s.exec_main_code = get_or<int32_t>(service, "ExecMainCode", 0);
+      s.exec_main_status = get_or<int32_t>(service, "ExecMainStatus", 0);
+      s.main_pid = get_or<uint32_t>(service, "MainPID", 0);
+      return s;
+    } catch (const sdbus::Error& e) {
+      if (is_no_such_unit(e)) {  // vanished between the calls
+        s.active_state = "inactive";
+        return s;
+      }
+      return bus_error(e, "while reading the state of " + name);
+    }
+  }
+
+  Status stop(const std::string& name, std::chrono::milliseconds timeout) override {
+    const auto deadline = Clock::now() + timeout;
+    try {
+      sdbus::ObjectPath job;
+      try {
+        manager_->callMethod("StopUnit").onInterface(kManager).withTimeout(kCallTimeout)
+            .withArguments(name, std::string("replace")).storeResultsTo(job);
+        auto waited = wait_job(job, deadline);
+        if (!waited && waited.error().code != ExitCode::kFailure) return waited.error();
+      } catch (const sdbus::Error& e) {
+        if (!is_no_such_unit(e)) throw;
+      }
+      if (!wait_inactive(name, deadline)) {
+        // The unit ignores SIGTERM or hangs in ExecStop: escalate.
+        try {
+          manager_->callMethod("KillUnit").onInterface(kManager).withTimeout(kCallTimeout)
+              .withArguments(name, std::string("all"), int32_t{SIGKILL});
+        } catch (const sdbus::Error& e) {
+          if (!is_no_such_unit(e)) throw;
+        }
+        if (!wait_inactive(name, Clock::now() + std::chrono::seconds(10))) {
+          return Error{"could not stop " + name + " even with SIGKILL", ExitCode::kSystemd};
+        }
+      }
+      try {
+        manager_->callMethod("ResetFailedUnit").onInterface(kManager).withTimeout(kCallTimeout)
+            .withArguments(name);
+      } catch (const sdbus::Error& e) {
+        if (!is_no_such_unit(e) && e.getName() != "org.freedesktop.systemd1.LoadFailed") throw;
+      }
+      return {};
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while stopping " + name);
+    }
+  }
+
+  Result<std::string> start(const std::string& name, bool restart,
+                            std::chrono::milliseconds timeout) override {
+    try {
+      sdbus::ObjectPath job;
+      manager_->callMethod(restart ? "RestartUnit" : "StartUnit").onInterface(kManager)
+          .withTimeout(kCallTimeout).withArguments(name, std::string("replace"))
+          .storeResultsTo(job);
+      return wait_job(job, Clock::now() + timeout);
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, std::string("while ") + (restart ? "restarting " : "starting ") + name);
+    }
+  }
+
+  Status reload() override {
+    try {
+      manager_->callMethod("Reload").onInterface(kManager).withTimeout(std::chrono::seconds(90));
+      return {};
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while reloading systemd (daemon-reload)");
+    }
+  }
+
+  Result<std::vector<std::string>> list_units(const std::string& prefix) override {
+    using UnitRow = sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
+                                  std::string, sdbus::ObjectPath, uint32_t, std::string,
+                                  sdbus::ObjectPath>;
+    try {
+      std::vector<UnitRow> rows;
+      manager_->callMethod("ListUnits").onInterface(kManager).withTimeout(kCallTimeout)
+          .storeResultsTo(rows);
+      std::vector<std::string> names;
+      for (const auto& row : rows) {
+        if (std::get<0>(row).rfind(prefix, 0) == 0) names.push_back(std::get<0>(row));
+      }
+      return names;
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while listing units");
+    }
+  }
+
+ private:
+  // LoadUnit, not GetUnit: an inactive unit nobody references is unloaded right away.
+  std::string unit_path(const std::string& unit) {
+    sdbus::ObjectPath path;
+    manager_->callMethod("LoadUnit").onInterface(kManager).withTimeout(kCallTimeout)
+        .withArguments(unit).storeResultsTo(path);
+    return path;
+  }
+
+  PropertyMap get_all(const std::string& path, const std::string& interface) {
+    auto proxy = sdbus::createProxy(*connection_, kService, path);
+    PropertyMap props;
+    proxy->callMethod("GetAll").onInterface(kProperties).withTimeout(kCallTimeout)
+        .withArguments(interface).storeResultsTo(props);
+    return props;
+  }
+
+  // Dispatches queued signals, then waits at most `max_wait` for more bus traffic.
+  void pump(std::chrono::milliseconds max_wait) {
+    while (connection_->processPendingRequest()) {
+    }
+    auto data = connection_->getEventLoopPollData();
+    int wait = static_cast<int>(max_wait.count());
+    int bus_wait = data.getPollTimeout();
+    if (bus_wait >= 0 && bus_wait < wait) wait = bus_wait;
+    pollfd fd{data.fd, data.events, 0};
+    ::poll(&fd, 1, wait);
+    while (connection_->processPendingRequest()) {
+    }
+  }
+
+  // Waits for JobRemoved of `job`; an error with kFailure means the deadline passed.
+  Result<std::string> wait_job(const std::string& job, Clock::time_point deadline) {
+    for (;;) {
+      if (auto it = finished_jobs_.find(job); it != finished_jobs_.end()) {
+        auto result = it->second;
+        finished_jobs_.erase(it);
+        return result;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return Error{"job " + job + " did not finish in time", ExitCode::kFailure};
+      pump(std::min(left, std::chrono::milliseconds(100)));
+    }
+  }
+
+  bool wait_inactive(const std::string& name, Clock::time_point deadline) {
+    for (;;) {
+      auto s = status(name);
+      if (s && (s->active_state == "inactive" || s->active_state == "failed")) return true;
+      if (Clock::now() >= deadline) return false;
+      pump(std::chrono::milliseconds(20));
+    }
+  }
+
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<sdbus::IProxy> manager_;
+  std::map<std::string, std::string> finished_jobs_;  // job path -> JobRemoved result
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SystemdClient>> connect_system_manager() {
+  try {
+    auto client = std::make_unique<SdbusSystemdClient>(sdbus::createSystemBusConnection());
+    if (auto s = client->subscribe(); !s) return s.error();
+    return std::unique_ptr<SystemdClient>(std::move(client));
+  } catch (const sdbus::Error& e) {
+    return bus_error(e, "cannot connect to the system bus");
+  }
+}
+
+}  // namespace hb

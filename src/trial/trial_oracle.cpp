@@ -1,0 +1,229 @@
+#include "harden_bisect/trial_oracle.hpp"
+
+#include <thread>
+
+#include "exit_status.hpp"
+#include "harden_bisect/assignment.hpp"
+#include "harden_bisect/interrupt.hpp"
+
+namespace hb {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kJournalLines = 20;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of("\n ");
+  if (end == std::string::npos) return "";
+  auto begin = text.rfind('\n', end);
+  return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+}
+
+void check_interrupted() {
+  if (interrupted()) throw TrialError(Error{"interrupted", ExitCode::kInterrupted});
+}
+
+// A oneshot service is "up" once it ran (inactive with success); others must be active.
+bool settled(const UnitStatus& s, bool oneshot) {
+  if (s.active_state == "active" || s.active_state == "reloading") return true;
+  return oneshot && s.active_state == "inactive" && s.result == "success";
+}
+
+bool died(const UnitStatus& s, bool oneshot) {
+  if (s.active_state == "failed") return true;
+  return !oneshot && s.active_state == "inactive";
+}
+
+}  // namespace
+
+TrialOracle::TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
+                         const UnitSnapshot& unit, ItemRungs rungs,
+                         std::vector<ProbeSpec> probe_specs, TrialTiming timing,
+                         std::string copy_prefix)
+    : systemd_(systemd),
+      probes_(probes),
+      journal_(journal),
+      unit_(unit),
+      rungs_(std::move(rungs)),
+      probe_specs_(std::move(probe_specs)),
+      timing_(timing),
+      copy_prefix_(std::move(copy_prefix)) {}
+
+std::string TrialOracle::next_copy_name() {
+  return copy_prefix_ + std::to_string(++copies_) + ".service";
+}
+
+std::vector<Assignment> TrialOracle::assignments_for(const CandidateSet& set) const {
+  std::vector<Assignment> out;
+  for (const auto& c : set) {
+    const auto& rung = rungs_.at(c.option).at(c.rung);
+    out.insert(out.end(), rung.begin(), rung.end());
+  }
+  return out;
+}
+
+PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignments,
+                                          const std::string& name) {
+  auto applied = apply_assignments(unit_.copy, assignments);
+  if (!applied) throw TrialError(with_context(applied.error(), "while preparing " + name));
+  auto props = std::move(*applied);
+  props.push_back({"Description", "harden-bisect trial copy of " + unit_.info.id});
+  return props;
+}
+
+Verdict TrialOracle::evaluate(const CandidateSet& set) {
+  check_interrupted();
+  const auto start = Clock::now();
+  const auto name = next_copy_name();
+  Verdict verdict;
+  PropertyList props;
+  {
+    auto applied = apply_assignments(unit_.copy, assignments_for(set));
+    if (!applied) {  // an assignment this unit cannot take: leaves the search like a rejection
+      verdict.kind = VerdictKind::kUnsupported;
+      verdict.evidence.summary = applied.error().message;
+      verdict.duration = since(start);
+      return verdict;
+    }
+    props = std::move(*applied);
+    props.push_back({"Description", "harden-bisect trial copy of " + unit_.info.id});
+  }
+  auto started = systemd_.start_transient(name, props, timing_.start_timeout);
+  if (!started) throw TrialError(started.error());
+  if (started->rejected) {  // nothing was created
+    verdict.kind = VerdictKind::kUnsupported;
+    verdict.evidence.summary = "systemd rejected the settings: " + started->rejection;
+    verdict.duration = since(start);
+    return verdict;
+  }
+  if (started->job_result != "done") {
+    verdict.kind = VerdictKind::kStartFailed;
+    verdict.evidence.summary = "start job " + started->job_result;
+  } else {
+    verdict = probe_until_settled(name, std::to_string(copies_));
+  }
+  finish(name, verdict);
+  verdict.duration = since(start);
+  return verdict;
+}
+
+Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::string& trial) {
+  const bool oneshot = unit_.type == "oneshot";
+  const auto deadline = Clock::now() + timing_.settle;
+  Verdict verdict;
+  UnitStatus status;
+  for (;;) {  // wait for the copy to come up (or die)
+    auto s = systemd_.status(copy);
+    if (!s) throw TrialError(s.error());
+    status = *s;
+    if (died(status, oneshot)) {
+      verdict.kind = VerdictKind::kStartFailed;
+      verdict.evidence.summary = "copy stopped right after start";
+      return verdict;
+    }
+    if (settled(status, oneshot)) break;
+    if (Clock::now() >= deadline) {
+      verdict.kind = VerdictKind::kStartFailed;
+      verdict.evidence.summary = "copy still " + status.active_state + " after the settle window";
+      return verdict;
+    }
+    check_interrupted();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+
+  ProbeResult last;
+  for (int attempt = 1;; ++attempt) {
+    check_interrupted();
+    bool all_passed = true;
+    for (auto spec : probe_specs_) {
+      spec.timeout = timing_.probe_timeout;
+      spec.env.push_back({"HB_UNIT", unit_.info.id});
+      spec.env.push_back({"HB_COPY", copy});
+      spec.env.push_back({"HB_MAINPID", std::to_string(status.main_pid)});
+      spec.env.push_back({"HB_TRIAL", trial});
+      spec.env.push_back({"HB_ATTEMPT", std::to_string(attempt)});
+      last = probes_.run(spec);
+      if (last.status == ProbeStatus::kSpawnFailed) {
+        throw TrialError(Error{"cannot run probe " + spec.argv[0] + ": " + last.spawn_error,
+                               ExitCode::kBadInput});
+      }
+      if (!last.healthy()) {
+        all_passed = false;
+        break;
+      }
+    }
+    if (all_passed) {
+      verdict.kind = VerdictKind::kPass;
+      verdict.evidence.probe_exit_status = 0;
+      verdict.evidence.summary = "probe passed";
+      return verdict;
+    }
+    auto s = systemd_.status(copy);
+    if (!s) throw TrialError(s.error());
+    if (died(*s, oneshot)) {
+      verdict.kind = VerdictKind::kStartFailed;
+      verdict.evidence.summary = "copy died while probing";
+      verdict.evidence.probe_output_tail = last.output;
+      return verdict;
+    }
+    if (Clock::now() + timing_.retry_pause >= deadline) break;
+    std::this_thread::sleep_for(timing_.retry_pause);
+  }
+  verdict.evidence.probe_output_tail = last.output;
+  if (last.status == ProbeStatus::kTimedOut) {
+    verdict.kind = VerdictKind::kHang;
+    verdict.evidence.summary =
+        "probe hung (no answer within " + std::to_string(timing_.probe_timeout.count()) + " ms)";
+  } else {
+    verdict.kind = VerdictKind::kFail;
+    verdict.evidence.probe_exit_status = last.status == ProbeStatus::kExited ? last.exit_code : -1;
+    verdict.evidence.summary =
+        (last.status == ProbeStatus::kExited ? "probe exited " + std::to_string(last.exit_code)
+                                             : "probe killed by signal " + std::to_string(last.signal));
+    if (auto line = last_line(last.output); !line.empty()) verdict.evidence.summary += ": " + line;
+  }
+  return verdict;
+}
+
+// Records systemd's view of the copy, stops it, and attaches its journal.
+void TrialOracle::finish(const std::string& copy, Verdict& verdict) {
+  auto status = systemd_.status(copy);
+  if (!status) throw TrialError(status.error());
+  auto& ev = verdict.evidence;
+  ev.unit_result = status->result;
+  ev.exec_main_code = status->exec_main_code;
+  ev.exec_main_status = status->exec_main_status;
+  if (verdict.kind == VerdictKind::kStartFailed) {
+    auto exit = describe_exit(status->exec_main_code, status->exec_main_status);
+    ev.summary += ": Result=" + status->result + (exit.empty() ? "" : ", " + exit);
+  }
+  if (auto stopped = systemd_.stop(copy, timing_.stop_timeout); !stopped) {
+    throw TrialError(stopped.error());
+  }
+  if (journal_ && verdict.kind != VerdictKind::kPass) {
+    ev.journal = journal_->lines(status->invocation_id, kJournalLines);
+  }
+}
+
+PropertyList TrialOracle::inspect(const std::vector<Assignment>& assignments,
+                                  const std::vector<PropertySpec>& specs) {
+  const auto name = next_copy_name();
+  auto started = systemd_.start_transient(name, copy_properties(assignments, name),
+                                          timing_.start_timeout);
+  if (!started) throw TrialError(started.error());
+  if (started->rejected) {
+    throw TrialError(Error{"systemd rejected the final set: " + started->rejection,
+                           ExitCode::kSystemd});
+  }
+  auto props = systemd_.read_properties(name, "org.freedesktop.systemd1.Service", specs);
+  auto stopped = systemd_.stop(name, timing_.stop_timeout);
+  if (!props) throw TrialError(props.error());
+  if (!stopped) throw TrialError(stopped.error());
+  return std::move(*props);
+}
+
+}  // namespace hb

@@ -1,0 +1,173 @@
+#include "harden_bisect/unit_snapshot.hpp"
+
+#include <algorithm>
+
+namespace hb {
+namespace {
+
+constexpr const char* kServiceInterface = "org.freedesktop.systemd1.Service";
+constexpr const char* kUnitInterface = "org.freedesktop.systemd1.Unit";
+
+// Service settings a copy reproduces verbatim (read and written with the same signature,
+// except Exec*Ex whose runtime fields the reader drops). Restart= is deliberately absent:
+// copies never restart. Sandboxing already present is copied too, so the baseline is never
+// weakened.
+const std::vector<PropertySpec> kCopiedProperties = {
+    // How the service runs.
+    {"Type", "s"}, {"PIDFile", "s"}, {"RemainAfterExit", "b"}, {"GuessMainPID", "b"},
+    {"NotifyAccess", "s"}, {"BusName", "s"},
+    {"ExecConditionEx", "a(sasasttttuii)"}, {"ExecStartPreEx", "a(sasasttttuii)"},
+    {"ExecStartEx", "a(sasasttttuii)"}, {"ExecStartPostEx", "a(sasasttttuii)"},
+    {"ExecReloadEx", "a(sasasttttuii)"}, {"ExecStopEx", "a(sasasttttuii)"},
+    {"ExecStopPostEx", "a(sasasttttuii)"},
+    {"TimeoutStartUSec", "t"}, {"TimeoutStopUSec", "t"}, {"TimeoutAbortUSec", "t"},
+    {"RuntimeMaxUSec", "t"}, {"WatchdogUSec", "t"},
+    {"KillMode", "s"}, {"KillSignal", "i"}, {"RestartKillSignal", "i"}, {"FinalKillSignal", "i"},
+    {"SendSIGKILL", "b"}, {"SendSIGHUP", "b"}, {"WatchdogSignal", "i"},
+    // Identity and environment.
+    {"User", "s"}, {"Group", "s"}, {"DynamicUser", "b"}, {"SupplementaryGroups", "as"},
+    {"PAMName", "s"}, {"Environment", "as"}, {"EnvironmentFiles", "a(sb)"},
+    {"UnsetEnvironment", "as"}, {"PassEnvironment", "as"}, {"WorkingDirectory", "s"},
+    {"RootDirectory", "s"}, {"UMask", "u"}, {"Nice", "i"}, {"OOMScoreAdjust", "i"},
+    {"SyslogIdentifier", "s"}, {"StandardInput", "s"}, {"StandardOutput", "s"},
+    {"StandardError", "s"}, {"TTYPath", "s"},
+    // Resource limits (hard, then soft).
+    {"LimitCPU", "t"}, {"LimitCPUSoft", "t"}, {"LimitFSIZE", "t"}, {"LimitFSIZESoft", "t"},
+    {"LimitDATA", "t"}, {"LimitDATASoft", "t"}, {"LimitSTACK", "t"}, {"LimitSTACKSoft", "t"},
+    {"LimitCORE", "t"}, {"LimitCORESoft", "t"}, {"LimitRSS", "t"}, {"LimitRSSSoft", "t"},
+    {"LimitNOFILE", "t"}, {"LimitNOFILESoft", "t"}, {"LimitAS", "t"}, {"LimitASSoft", "t"},
+    {"LimitNPROC", "t"}, {"LimitNPROCSoft", "t"}, {"LimitMEMLOCK", "t"},
+    {"LimitMEMLOCKSoft", "t"}, {"LimitLOCKS", "t"}, {"LimitLOCKSSoft", "t"},
+    {"LimitSIGPENDING", "t"}, {"LimitSIGPENDINGSoft", "t"}, {"LimitMSGQUEUE", "t"},
+    {"LimitMSGQUEUESoft", "t"}, {"LimitNICE", "t"}, {"LimitNICESoft", "t"}, {"LimitRTPRIO", "t"},
+    {"LimitRTPRIOSoft", "t"}, {"LimitRTTIME", "t"}, {"LimitRTTIMESoft", "t"},
+    // Managed directories.
+    {"RuntimeDirectory", "as"}, {"RuntimeDirectoryMode", "u"}, {"RuntimeDirectoryPreserve", "s"},
+    {"StateDirectory", "as"}, {"StateDirectoryMode", "u"}, {"CacheDirectory", "as"},
+    {"CacheDirectoryMode", "u"}, {"LogsDirectory", "as"}, {"LogsDirectoryMode", "u"},
+    {"ConfigurationDirectory", "as"}, {"ConfigurationDirectoryMode", "u"},
+    // Existing sandboxing (the baseline).
+    {"ReadWritePaths", "as"}, {"ReadOnlyPaths", "as"}, {"InaccessiblePaths", "as"},
+    {"ExecPaths", "as"}, {"NoExecPaths", "as"}, {"BindPaths", "a(ssbt)"},
+    {"BindReadOnlyPaths", "a(ssbt)"}, {"TemporaryFileSystem", "a(ss)"},
+    {"NoNewPrivileges", "b"}, {"CapabilityBoundingSet", "t"}, {"AmbientCapabilities", "t"},
+    {"SecureBits", "i"}, {"ProtectSystem", "s"}, {"ProtectHome", "s"}, {"PrivateTmp", "b"},
+    {"PrivateDevices", "b"}, {"PrivateNetwork", "b"}, {"PrivateUsers", "b"},
+    {"PrivateMounts", "b"}, {"PrivateIPC", "b"}, {"ProtectKernelTunables", "b"},
+    {"ProtectKernelModules", "b"}, {"ProtectKernelLogs", "b"}, {"ProtectClock", "b"},
+    {"ProtectControlGroups", "b"}, {"ProtectHostname", "b"}, {"ProtectProc", "s"},
+    {"ProcSubset", "s"}, {"KeyringMode", "s"}, {"LockPersonality", "b"},
+    {"MemoryDenyWriteExecute", "b"}, {"RestrictRealtime", "b"}, {"RestrictSUIDSGID", "b"},
+    {"RemoveIPC", "b"}, {"RestrictNamespaces", "t"}, {"RestrictAddressFamilies", "(bas)"},
+    {"SystemCallFilter", "(bas)"}, {"SystemCallArchitectures", "as"},
+    {"DevicePolicy", "s"}, {"DeviceAllow", "a(ss)"}, {"IPAddressAllow", "a(iayu)"},
+    {"IPAddressDeny", "a(iayu)"}, {"Delegate", "b"},
+};
+
+// The read-only runtime fields and defaults that say nothing about the unit's configuration.
+bool carries_no_setting(const Property& p) {
+  return std::visit(
+      [](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return v.empty();
+        } else if constexpr (std::is_same_v<T, NameList>) {
+          return v.names.empty() && !v.allow;
+        } else if constexpr (std::is_arithmetic_v<T>) {
+          return false;
+        } else {
+          return v.empty();
+        }
+      },
+      p.value);
+}
+
+const PropertyValue* find(const PropertyList& list, const std::string& name) {
+  for (const auto& p : list) {
+    if (p.name == name) return &p.value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<PropertySpec>& security_property_specs() {
+  static const std::vector<PropertySpec> kSpecs = {
+      {"AmbientCapabilities", "t"}, {"CapabilityBoundingSet", "t"}, {"Delegate", "b"},
+      {"DeviceAllow", "a(ss)"}, {"DevicePolicy", "s"}, {"DynamicUser", "b"},
+      {"IPAddressAllow", "a(iayu)"}, {"IPAddressDeny", "a(iayu)"},
+      {"IPIngressFilterPath", "as"}, {"IPEgressFilterPath", "as"}, {"KeyringMode", "s"},
+      {"ProtectProc", "s"}, {"ProcSubset", "s"}, {"LockPersonality", "b"},
+      {"MemoryDenyWriteExecute", "b"}, {"NoNewPrivileges", "b"}, {"NotifyAccess", "s"},
+      {"PrivateDevices", "b"}, {"PrivateMounts", "b"}, {"PrivateNetwork", "b"},
+      {"PrivateTmp", "b"}, {"PrivateUsers", "b"}, {"ProtectControlGroups", "b"},
+      {"ProtectHome", "s"}, {"ProtectHostname", "b"}, {"ProtectKernelModules", "b"},
+      {"ProtectKernelTunables", "b"}, {"ProtectKernelLogs", "b"}, {"ProtectClock", "b"},
+      {"ProtectSystem", "s"}, {"RemoveIPC", "b"}, {"RestrictAddressFamilies", "(bas)"},
+      {"RestrictNamespaces", "t"}, {"RestrictRealtime", "b"}, {"RestrictSUIDSGID", "b"},
+      {"RootDirectory", "s"}, {"RootImage", "s"}, {"SupplementaryGroups", "as"},
+      {"SystemCallArchitectures", "as"}, {"SystemCallFilter", "(bas)"}, {"Type", "s"},
+      {"UMask", "u"}, {"User", "s"},
+  };
+  return kSpecs;
+}
+
+Status check_unit_name(const std::string& name) {
+  constexpr std::string_view kSuffix = ".service";
+  if (name.empty() || name.find('/') != std::string::npos) {
+    return Error{"'" + name + "' is not a unit name", ExitCode::kUnitUnusable};
+  }
+  if (name.size() <= kSuffix.size() ||
+      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return Error{name + " is not a service unit; only .service units can be hardened",
+                 ExitCode::kUnitUnusable};
+  }
+  if (name.find("@.") != std::string::npos) {
+    return Error{name + " is a template; name an instance, e.g. " +
+                     name.substr(0, name.find("@.") + 1) + "foo.service",
+                 ExitCode::kUnitUnusable};
+  }
+  return {};
+}
+
+Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& name) {
+  if (auto s = check_unit_name(name); !s) return s.error();
+  auto info = systemd.load_unit(name);
+  if (!info) return info.error();
+  const auto& state = info->load_state;
+  if (state == "not-found") return Error{"unit " + name + " not found", ExitCode::kUnitUnusable};
+  if (state == "masked") return Error{"unit " + name + " is masked", ExitCode::kUnitUnusable};
+  if (state != "loaded") {
+    return Error{"unit " + name + " failed to load (" + state + ")" +
+                     (info->load_error.empty() ? "" : ": " + info->load_error),
+                 ExitCode::kUnitUnusable};
+  }
+  for (const auto& trigger : info->triggered_by) {
+    if (trigger.size() > 7 && trigger.substr(trigger.size() - 7) == ".socket") {
+      return Error{name + " is socket-activated by " + trigger +
+                       "; transient copies cannot receive its sockets (not supported yet)",
+                   ExitCode::kUnitUnusable};
+    }
+  }
+
+  auto copy = systemd.read_properties(name, kServiceInterface, kCopiedProperties);
+  if (!copy) return copy.error();
+  auto security = systemd.read_properties(name, kServiceInterface, security_property_specs());
+  if (!security) return security.error();
+  auto unit_level = systemd.read_properties(name, kUnitInterface,
+                                            {{"DefaultDependencies", "b"}, {"Id", "s"}});
+  if (!unit_level) return unit_level.error();
+
+  UnitSnapshot snapshot;
+  snapshot.info = std::move(*info);
+  for (auto& p : *copy) {
+    if (!carries_no_setting(p)) snapshot.copy.push_back(std::move(p));
+  }
+  snapshot.security = std::move(*security);
+  for (auto& p : *unit_level) snapshot.security.push_back(std::move(p));
+  if (auto* type = find(snapshot.copy, "Type")) snapshot.type = std::get<std::string>(*type);
+  if (snapshot.type.empty()) snapshot.type = "simple";
+  return snapshot;
+}
+
+}  // namespace hb
