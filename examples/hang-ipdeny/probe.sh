@@ -4,15 +4,20 @@
 # Under IPAddressDeny=any the service's SYN-ACKs never leave its cgroup (BPF firewall), so
 # a connect() neither succeeds nor fails: it hangs. Every network probe must therefore
 # bound its own run time. Here:
-#   --connect-timeout 1   give up on the TCP handshake after 1 s  (curl exit 28)
-#   --max-time 2          give up on the whole request after 2 s   (curl exit 28)
+#   --connect-timeout 8   give up on the TCP handshake after 8 s  (curl exit 28)
+#   --max-time 8          give up on the whole request after 8 s   (curl exit 28)
+# The bound is deliberately LONGER than harden-bisect's --probe-timeout (default 5 s; the
+# integration test uses 3 s): a hang should be seen by harden-bisect as a hang (verdict
+# "hang", the probe killed at its deadline), not turned into an ordinary failure (exit 1) by
+# the probe itself. Run standalone, the probe still ends after ~8 s and reports the hang
+# (check-sandbox.py allows a probe 10 s).
 # A healthy answer takes a few milliseconds. "Connection refused" (exit 7) is retried for
 # up to ~1 s because the service may still be starting.
 set -u
 url=http://127.0.0.1:18106/
 tries=0
 while :; do
-    status=$(curl -sS --connect-timeout 1 --max-time 2 -o /dev/null -w '%{http_code}' --url "$url" 2>&1)
+    status=$(curl -sS --connect-timeout 8 --max-time 8 -o /dev/null -w '%{http_code}' --url "$url" 2>&1)
     rc=$?
     case $rc in
         0)  case $status in

@@ -25,6 +25,9 @@ struct RunConfig {
   SearchOptions search;
   TrialTiming timing;
   bool stop_original = false;  // stop an active original during the run; restarted afterwards
+  bool check_maximal = false;  // after the search, add each rejected rung alone to the final set
+  std::string state_directory;  // lock and trial journal live here
+  bool resume = false;          // continue an interrupted run from its journal
 };
 
 // Side-effect ports of a run; owned by the caller.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct RejectedOption {
   std::vector<Assignment> assignments;
   Verdict verdict;      // evidence of the trial that shows it breaks the service
   std::string why;      // how it was established: "fails alone", "conflicts with X", ...
+  // --check-maximal: the verdict of the final set with this rung added; it must not pass.
+  std::optional<Verdict> maximality;
 };
 
 // An option left out before the search, and why ("already set", "unknown to this systemd").

@@ -13,9 +13,9 @@
 namespace hb {
 namespace {
 
-const std::vector<std::string> kGroups = {"identity", "filesystem", "devices",
-                                          "kernel",   "capabilities", "network",
-                                          "namespaces", "syscalls", "process"};
+const std::vector<std::string> kGroups = {"identity",   "filesystem",   "devices",
+                                          "kernel",     "capabilities", "network",
+                                          "namespaces", "syscalls",     "process"};
 const std::vector<std::string> kOptionFields = {"id",   "group",        "rungs", "scores",
                                                 "risk", "user_manager", "why"};
 
@@ -29,7 +29,9 @@ class Problems {
     if (mark.line >= 0) {
       where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
     }
-    list_.push_back({mark.line, mark.column, where + ": " + message});
+    std::string text = where + ": " + message;
+    std::replace(text.begin(), text.end(), '\n', ' ');  // messages are one line
+    list_.push_back({mark.line, mark.column, std::move(text)});
   }
   bool empty() const { return list_.empty(); }
   Error error() const {
@@ -89,24 +91,8 @@ std::string default_label(const std::vector<Assignment>& assignments) {
   return out;
 }
 
-// A rung: "Key=value", [Key=value, ...] or {label: ..., set: [Key=value, ...]}.
-std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
-  Rung rung;
-  YAML::Node set = node;
-  if (node.IsMap()) {
-    for (const auto& field : node) {
-      const auto name = field.first.Scalar();
-      if (name != "label" && name != "set") {
-        problems.add(field.first.Mark(), "unknown rung field '" + name + "' (label, set)");
-      }
-    }
-    if (node["label"]) rung.label = scalar(node["label"], "label", problems).value_or("");
-    set = node["set"];
-    if (!set) {
-      problems.add(node.Mark(), "rung without 'set'");
-      return std::nullopt;
-    }
-  }
+// The assignments of a rung: Key=value or a list of them.
+void read_set(const YAML::Node& set, Rung& rung, Problems& problems) {
   if (set.IsScalar()) {
     if (auto a = assignment_at(set, problems)) rung.assignments.push_back(*a);
   } else if (set.IsSequence()) {
@@ -115,6 +101,28 @@ std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
     }
   } else {
     problems.add(set.Mark(), "a rung is Key=value, a list of them, or {label, set}");
+  }
+}
+
+// A rung: "Key=value", [Key=value, ...] or {label: ..., set: [Key=value, ...]}.
+// (Nodes are never assigned to: yaml-cpp's Node::operator= writes through to the document.)
+std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
+  Rung rung;
+  if (!node.IsMap()) {
+    read_set(node, rung, problems);
+  } else {
+    for (const auto& field : node) {
+      const auto name = field.first.Scalar();
+      if (name != "label" && name != "set") {
+        problems.add(field.first.Mark(), "unknown rung field '" + name + "' (label, set)");
+      }
+    }
+    if (node["label"]) rung.label = scalar(node["label"], "label", problems).value_or("");
+    if (!node["set"]) {
+      problems.add(node.Mark(), "rung without 'set'");
+      return std::nullopt;
+    }
+    read_set(node["set"], rung, problems);
   }
   if (rung.assignments.empty()) return std::nullopt;
   if (rung.label.empty()) rung.label = default_label(rung.assignments);
@@ -207,8 +215,8 @@ void read_top_level(const YAML::Node& root, CatalogueFile& file, Problems& probl
   for (const auto& field : root) {
     const auto name = field.first.Scalar();
     if (name != "version" && name != "extends" && name != "options") {
-      problems.add(field.first.Mark(), "unknown top-level key '" + name +
-                                           "' (version, extends, options)");
+      problems.add(field.first.Mark(),
+                   "unknown top-level key '" + name + "' (version, extends, options)");
     }
   }
   const auto version = root["version"];
@@ -242,20 +250,21 @@ const char* to_string(UserManagerSupport support) {
 Result<CatalogueFile> parse_catalogue_file(const std::string& yaml_text,
                                            const std::string& origin) {
   Problems problems(origin);
-  YAML::Node root;
+  std::optional<const YAML::Node> loaded;
   try {
-    root = YAML::Load(yaml_text);
+    loaded.emplace(YAML::Load(yaml_text));
   } catch (const YAML::Exception& e) {
     problems.add(e.mark, e.msg);
     return problems.error();
   }
+  const YAML::Node& root = *loaded;
   CatalogueFile file;
   if (!root.IsMap()) {
     problems.add(root.Mark(), "expected a mapping with version and options");
     return problems.error();
   }
   read_top_level(root, file, problems);
-  const auto options = static_cast<const YAML::Node&>(root)["options"];
+  const auto options = root["options"];
   if (!options || !options.IsSequence()) {
     problems.add(options ? options.Mark() : root.Mark(), "'options' must be a list");
   } else {

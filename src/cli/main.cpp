@@ -16,6 +16,7 @@
 #include "harden_bisect/interrupt.hpp"
 #include "harden_bisect/report_writers.hpp"
 #include "harden_bisect/run_driver.hpp"
+#include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
 
 namespace {
@@ -205,6 +206,9 @@ int main(int argc, char** argv) {
   app.add_flag("--stop-original", o.run.stop_original,
                "Stop the running original during the run (copies would fight over its ports "
                "and files); it is started again on every exit path");
+  app.add_flag("--check-maximal", o.run.check_maximal,
+               "After the search, prove the result is maximal: run the final set plus each "
+               "rejected rung alone (one extra trial each); exit 1 if any of them passes");
   app.add_option("-o,--output", o.output, "Write the drop-in here ('-' = stdout)")
       ->capture_default_str();
   app.add_option("--json", o.json_path, "Write the JSON report here (see docs/report-json.md)");
@@ -215,6 +219,13 @@ int main(int argc, char** argv) {
   app.add_option("--root", o.root,
                  "File system root of the target system (for --apply and the journal), e.g. a "
                  "container's root seen from the host");
+  o.run.state_directory = default_state_directory();
+  app.add_option("--state-dir", o.run.state_directory,
+                 "Where the per-unit lock and trial journal live ($STATE_DIRECTORY or "
+                 "/var/lib/harden-bisect)")->capture_default_str();
+  app.add_flag("--resume", o.run.resume,
+               "Continue an interrupted run of the same unit with the same options: recorded "
+               "verdicts are reused, no trial is repeated");
   app.add_flag("--list-options", o.list_options, "Print the option catalogue and exit");
   app.add_flag("-v,--verbose", o.verbose, "Debug logging");
   app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
@@ -282,6 +293,14 @@ int main(int argc, char** argv) {
   if (auto s = write_output(o.output, dropin); !s) return exit_with(s.error());
   if (auto s = write_output(o.json_path, render_json(*report)); !s) return exit_with(s.error());
   if (auto s = write_output(o.junit_path, render_junit(*report)); !s) return exit_with(s.error());
+
+  // A rejected rung that passes on top of the final set means the result is not maximal.
+  for (const auto& r : report->rejected) {
+    if (r.maximality && r.maximality->passed()) {
+      return exit_with({"not maximal: " + r.rung + " passes when added to the final set",
+                        ExitCode::kFailure});
+    }
+  }
 
   // 6. --apply.
   if (o.apply) {

@@ -13,7 +13,9 @@ using assignment::Kind;
 using assignment::Parsed;
 using assignment::State;
 
-bool is_ip(const Parsed& p) { return p.row->kind == Kind::kIpDeny || p.row->kind == Kind::kIpAllow; }
+bool is_ip(const Parsed& p) {
+  return p.row->kind == Kind::kIpDeny || p.row->kind == Kind::kIpAllow;
+}
 
 // The state a unit merges into: IPAddressDeny and IPAddressAllow share one.
 std::string group_of(const Parsed& p) { return is_ip(p) ? "IPAddress*" : std::string(p.row->key); }
@@ -36,10 +38,10 @@ std::vector<std::vector<const Parsed*>> merge_units(const std::vector<Parsed>& p
 }
 
 struct MergeRun {
-  std::map<std::string, State> states;       // by group, only groups that were touched
-  std::vector<const Parsed*> kept;           // merged assignments, in merge order
+  std::map<std::string, State> states;  // by group, only groups that were touched
+  std::vector<const Parsed*> kept;      // merged assignments, in merge order
   Applicability verdict = Applicability::kAlreadySatisfied;  // of the whole list
-  std::string bad_baseline;                  // a baseline property of the wrong type
+  std::string bad_baseline;  // a baseline property of the wrong type
 };
 
 // Merges every unit that strengthens its state; the others are left out.
@@ -82,14 +84,16 @@ Result<std::vector<Parsed>> parse_in_merge_order(const std::vector<Assignment>& 
 
 // Sets every property `name` to `value` (the first keeps its place, later ones go), or appends.
 void replace_property(PropertyList& list, const std::string& name, const PropertyValue& value) {
-  auto first = std::find_if(list.begin(), list.end(), [&](const Property& p) { return p.name == name; });
+  auto first =
+      std::find_if(list.begin(), list.end(), [&](const Property& p) { return p.name == name; });
   if (first == list.end()) {
     list.push_back({name, value});
     return;
   }
   first->value = value;
-  list.erase(std::remove_if(first + 1, list.end(), [&](const Property& p) { return p.name == name; }),
-             list.end());
+  list.erase(
+      std::remove_if(first + 1, list.end(), [&](const Property& p) { return p.name == name; }),
+      list.end());
 }
 
 // Adds (bas) entries after the baseline's own; a baseline without a filter loses its no-op

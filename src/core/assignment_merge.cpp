@@ -196,9 +196,9 @@ Effect merge_ip(State& state, const std::vector<const Parsed*>& unit) {
   const bool denied_already = std::all_of(deny.begin(), deny.end(), [&](const IpPrefix& p) {
     return inside_any(p, state.deny) || inside_any(p, allow);
   });
-  const bool allowed_kept = std::all_of(state.allow.begin(), state.allow.end(), [&](const IpPrefix& a) {
-    return inside_any(a, allow) || !overlaps_any(a, deny);
-  });
+  const bool allowed_kept = std::all_of(
+      state.allow.begin(), state.allow.end(),
+      [&](const IpPrefix& a) { return inside_any(a, allow) || !overlaps_any(a, deny); });
   if (denied_already && allowed_kept) return {true, false, false};
   const bool widens = std::any_of(allow.begin(), allow.end(), [&](const IpPrefix& q) {
     return overlaps_any(q, state.deny) && !inside_any(q, state.allow);
@@ -209,10 +209,12 @@ Effect merge_ip(State& state, const std::vector<const Parsed*>& unit) {
     return !inside_any(p, state.deny) && !inside_any(p, merged_allow);
   });
   for (const auto& p : deny) {
-    if (std::find(state.deny.begin(), state.deny.end(), p) == state.deny.end()) state.deny.push_back(p);
+    if (std::find(state.deny.begin(), state.deny.end(), p) == state.deny.end())
+      state.deny.push_back(p);
   }
   for (const auto& p : allow) {
-    if (std::find(state.allow.begin(), state.allow.end(), p) == state.allow.end()) state.allow.push_back(p);
+    if (std::find(state.allow.begin(), state.allow.end(), p) == state.allow.end())
+      state.allow.push_back(p);
   }
   return {false, widens, narrows};
 }

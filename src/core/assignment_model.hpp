@@ -50,14 +50,17 @@ uint64_t all_namespaces();                        // every namespace flag system
 
 // One validated assignment.
 struct Parsed {
+  // Bit-mask forms: "~A B" drops, "A B" keeps, "" (or yes) allows nothing, no allows all.
+  enum class Form { kDrop, kKeep, kNone, kAll };
+
   const SettingRow* row = nullptr;
   Assignment source;
-  bool flag = false;       // kBool, kBoolOff
-  std::size_t level = 0;   // kEnum: index into row->levels
-  uint32_t umask = 0;      // kUmask
-  enum class Form { kDrop, kKeep, kNone, kAll } form = Form::kKeep;  // bit masks
-  uint64_t bits = 0;       // kCapabilities, kNamespaces
-  bool allow = false;      // (bas): allow-list entry
+  bool flag = false;               // kBool, kBoolOff
+  std::size_t level = 0;           // kEnum: index into row->levels
+  uint32_t umask = 0;              // kUmask
+  Form form = Form::kKeep;         // kCapabilities, kNamespaces
+  uint64_t bits = 0;               // kCapabilities, kNamespaces: the named bits
+  bool allow = false;              // (bas): allow-list entry
   std::vector<std::string> names;  // (bas) and kArchitectures tokens, "~" stripped
   std::vector<IpPrefix> prefixes;  // kIpDeny, kIpAllow
 };

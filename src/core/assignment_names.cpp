@@ -28,29 +28,30 @@ constexpr std::array<std::pair<std::string_view, uint64_t>, 8> kNamespaces = {{
 
 // Every AF_ name systemd 252 accepts (generated like its af-list: AF_* defined as PF_*).
 constexpr std::array<std::string_view, 48> kFamilies = {
-    "AF_UNIX",   "AF_LOCAL",    "AF_FILE",       "AF_INET",   "AF_AX25",     "AF_IPX",
-    "AF_APPLETALK", "AF_NETROM", "AF_BRIDGE",    "AF_ATMPVC", "AF_X25",      "AF_INET6",
-    "AF_ROSE",   "AF_DECnet",   "AF_NETBEUI",    "AF_SECURITY", "AF_KEY",    "AF_NETLINK",
-    "AF_ROUTE",  "AF_PACKET",   "AF_ASH",        "AF_ECONET", "AF_ATMSVC",   "AF_RDS",
-    "AF_SNA",    "AF_IRDA",     "AF_PPPOX",      "AF_WANPIPE", "AF_LLC",     "AF_IB",
-    "AF_MPLS",   "AF_CAN",      "AF_TIPC",       "AF_BLUETOOTH", "AF_IUCV",  "AF_RXRPC",
-    "AF_ISDN",   "AF_PHONET",   "AF_IEEE802154", "AF_CAIF",   "AF_ALG",      "AF_NFC",
-    "AF_VSOCK",  "AF_KCM",      "AF_QIPCRTR",    "AF_SMC",    "AF_XDP",      "AF_MCTP",
+    "AF_UNIX",      "AF_LOCAL",  "AF_FILE",       "AF_INET",      "AF_AX25",   "AF_IPX",
+    "AF_APPLETALK", "AF_NETROM", "AF_BRIDGE",     "AF_ATMPVC",    "AF_X25",    "AF_INET6",
+    "AF_ROSE",      "AF_DECnet", "AF_NETBEUI",    "AF_SECURITY",  "AF_KEY",    "AF_NETLINK",
+    "AF_ROUTE",     "AF_PACKET", "AF_ASH",        "AF_ECONET",    "AF_ATMSVC", "AF_RDS",
+    "AF_SNA",       "AF_IRDA",   "AF_PPPOX",      "AF_WANPIPE",   "AF_LLC",    "AF_IB",
+    "AF_MPLS",      "AF_CAN",    "AF_TIPC",       "AF_BLUETOOTH", "AF_IUCV",   "AF_RXRPC",
+    "AF_ISDN",      "AF_PHONET", "AF_IEEE802154", "AF_CAIF",      "AF_ALG",    "AF_NFC",
+    "AF_VSOCK",     "AF_KCM",    "AF_QIPCRTR",    "AF_SMC",       "AF_XDP",    "AF_MCTP",
 };
 
 // The syscall groups of systemd 252 (systemd-analyze syscall-filter).
 constexpr std::array<std::string_view, 29> kSyscallGroups = {
-    "@default",  "@aio",    "@basic-io", "@chown",   "@clock",   "@cpu-emulation", "@debug",
-    "@file-system", "@io-event", "@ipc", "@keyring", "@memlock", "@module", "@mount",
-    "@network-io", "@obsolete", "@pkey", "@privileged", "@process", "@raw-io", "@reboot",
-    "@resources", "@setuid", "@signal", "@swap", "@sync", "@system-service", "@timer", "@known",
+    "@default", "@aio",         "@basic-io",       "@chown",     "@clock",   "@cpu-emulation",
+    "@debug",   "@file-system", "@io-event",       "@ipc",       "@keyring", "@memlock",
+    "@module",  "@mount",       "@network-io",     "@obsolete",  "@pkey",    "@privileged",
+    "@process", "@raw-io",      "@reboot",         "@resources", "@setuid",  "@signal",
+    "@swap",    "@sync",        "@system-service", "@timer",     "@known",
 };
 
 // seccomp architecture names systemd 252 accepts.
 constexpr std::array<std::string_view, 20> kArchitectures = {
-    "native", "x86",      "x86-64",   "x32",     "arm",        "arm64",    "mips",
-    "mips64", "mips64-n32", "mips-le", "mips64-le", "mips64-le-n32", "parisc", "parisc64",
-    "ppc",    "ppc64",    "ppc64-le", "riscv64", "s390",       "s390x",
+    "native", "x86",        "x86-64",   "x32",       "arm",           "arm64",  "mips",
+    "mips64", "mips64-n32", "mips-le",  "mips64-le", "mips64-le-n32", "parisc", "parisc64",
+    "ppc",    "ppc64",      "ppc64-le", "riscv64",   "s390",          "s390x",
 };
 
 template <class Array>

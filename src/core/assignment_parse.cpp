@@ -8,7 +8,14 @@
 namespace hb::assignment {
 namespace {
 
-std::string text_of(const Assignment& a) { return a.key + "=" + a.value; }
+// The assignment as one printable line, for error messages.
+std::string text_of(const Assignment& a) {
+  std::string text = a.key + "=" + a.value;
+  for (auto& c : text) {
+    if (std::iscntrl(static_cast<unsigned char>(c))) c = ' ';
+  }
+  return text;
+}
 
 Error bad(const Assignment& a, const std::string& why) {
   return Error{"invalid " + text_of(a) + ": " + why, ExitCode::kBadInput};
@@ -67,8 +74,7 @@ Status parse_umask(const Assignment& a, Parsed& p) {
   const auto& v = a.value;
   unsigned mode = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), mode, 8);
-  if (v.empty() || v.size() > 4 || ec != std::errc() || end != v.data() + v.size() ||
-      mode > 0777) {
+  if (v.empty() || v.size() > 4 || ec != std::errc() || end != v.data() + v.size() || mode > 0777) {
     return bad(a, "expected an octal mode from 0000 to 0777");
   }
   p.umask = mode;
@@ -89,7 +95,6 @@ Status parse_capabilities(const Assignment& a, Parsed& p) {
     p.bits |= uint64_t{1} << *number;
   }
   p.form = inverted ? Parsed::Form::kDrop : Parsed::Form::kKeep;
-  p.names = std::move(*words);
   return {};
 }
 
@@ -103,11 +108,11 @@ Status parse_namespaces(const Assignment& a, Parsed& p) {
   if (!words) return words.error();
   for (const auto& w : *words) {
     auto flag = namespace_flag(w);
-    if (!flag) return bad(a, "unknown namespace type " + w + " (cgroup ipc net mnt pid user uts time)");
+    if (!flag)
+      return bad(a, "unknown namespace type " + w + " (cgroup ipc net mnt pid user uts time)");
     p.bits |= *flag;
   }
   p.form = inverted ? Parsed::Form::kDrop : Parsed::Form::kKeep;
-  p.names = std::move(*words);
   return {};
 }
 
@@ -116,7 +121,8 @@ bool valid_errno_action(std::string_view action) {
   if (action == "kill") return true;
   if (action.size() > 1 && action[0] == 'E') {
     return std::all_of(action.begin() + 1, action.end(), [](char c) {
-      return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+      return std::isupper(static_cast<unsigned char>(c)) ||
+             std::isdigit(static_cast<unsigned char>(c));
     });
   }
   unsigned number = 0;

@@ -85,8 +85,8 @@ std::vector<Assignment> coalesce(const std::vector<Assignment>& assignments) {
     auto it = last_line.find(a.key);
     if (it != last_line.end() && join != Join::kNone && joins[it->second] == join) {
       auto& line = lines[it->second];
-      line.value = join == Join::kReplace ? a.value
-                                          : joined_words(line.value, a.value, join == Join::kDeny);
+      line.value =
+          join == Join::kReplace ? a.value : joined_words(line.value, a.value, join == Join::kDeny);
       continue;
     }
     last_line[a.key] = lines.size();

@@ -95,7 +95,8 @@ const std::vector<SettingInfo>& known_settings() {
 
 const SettingInfo* find_setting(std::string_view key) {
   const auto& all = known_settings();
-  auto it = std::find_if(all.begin(), all.end(), [&](const SettingInfo& s) { return s.key == key; });
+  auto it =
+      std::find_if(all.begin(), all.end(), [&](const SettingInfo& s) { return s.key == key; });
   return it == all.end() ? nullptr : &*it;
 }
 

@@ -42,7 +42,10 @@ Json rejected(const RejectedOption& r) {
           {"verdict", to_string(r.verdict.kind)},
           {"why", r.why},
           {"evidence", evidence(r.verdict.evidence)},
-          {"duration_ms", r.verdict.duration.count()}};
+          {"duration_ms", r.verdict.duration.count()},
+          {"maximality", r.maximality ? Json{{"verdict", to_string(r.maximality->kind)},
+                                             {"summary", r.maximality->evidence.summary}}
+                                      : Json(nullptr)}};
 }
 
 Json trial(const TrialRecord& t) {

@@ -6,6 +6,7 @@
 
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/exposure.hpp"
+#include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/unit_snapshot.hpp"
 
 namespace hb {
@@ -30,32 +31,44 @@ std::string join_assignments(const std::vector<Assignment>& assignments) {
   return out;
 }
 
-// Restarts an original that the run stopped, whatever way the run ends.
+// Restarts an original that the run stopped, whatever way the run ends, and keeps the journal
+// in step so that a crash in between is repaired by the next run.
 class OriginalGuard {
  public:
-  OriginalGuard(SystemdClient& systemd, std::string unit) : systemd_(systemd), unit_(std::move(unit)) {}
+  OriginalGuard(SystemdClient& systemd, std::string unit, const StateStore& store,
+                RunJournal& journal)
+      : systemd_(systemd), unit_(std::move(unit)), store_(store), journal_(journal) {}
   OriginalGuard(const OriginalGuard&) = delete;
   OriginalGuard& operator=(const OriginalGuard&) = delete;
-  ~OriginalGuard() {
+  ~OriginalGuard() { restore(); }
+  // Starts the original again if the run stopped it; idempotent.
+  void restore() {
     if (!stopped_) return;
+    stopped_ = false;
     auto started = systemd_.start(unit_, false, std::chrono::seconds(90));
     if (!started || *started != "done") {
       spdlog::error("could not restart {}: {}", unit_,
                     started ? "job " + *started : started.error().message);
-    } else {
-      spdlog::info("restarted {}", unit_);
+      return;  // the journal still says "stopped": the next run retries
     }
+    spdlog::info("restarted {}", unit_);
+    journal_.original_stopped = false;
+    (void)store_.save(journal_);
   }
   Status stop() {
     spdlog::info("stopping {} for the run (--stop-original)", unit_);
+    journal_.original_stopped = true;  // recorded first: a crash right after must restart it
+    if (auto s = store_.save(journal_); !s) return s;
     auto s = systemd_.stop(unit_, std::chrono::seconds(90));
-    if (s) stopped_ = true;
+    stopped_ = true;
     return s;
   }
 
  private:
   SystemdClient& systemd_;
   std::string unit_;
+  const StateStore& store_;
+  RunJournal& journal_;
   bool stopped_ = false;
 };
 
@@ -68,6 +81,9 @@ class CopyReaper {
   CopyReaper(const CopyReaper&) = delete;
   CopyReaper& operator=(const CopyReaper&) = delete;
   ~CopyReaper() { (void)reap(); }
+  void reap_now() {
+    if (auto s = reap(); !s) spdlog::warn("{}", s.error().message);
+  }
   Status reap() {
     auto names = systemd_.list_units(prefix_);
     if (!names) return names.error();
@@ -135,6 +151,40 @@ Exposure score(const PropertyList& service_props, const UnitSnapshot& unit) {
   return assess_exposure(state);
 }
 
+// Identifies what fixes the sequence of trials, so a resumed run replays only a matching one.
+std::string fingerprint(const RunConfig& config, const UnitSnapshot& unit,
+                        const std::vector<PlannedOption>& planned) {
+  std::string text = unit.info.id + "|" + std::to_string(config.search.confirmations) + "|" +
+                     std::to_string(config.search.retries) + "|" +
+                     std::to_string(config.check_maximal);
+  for (const auto& probe : config.probes) {
+    for (const auto& word : probe) text += "|" + word;
+  }
+  for (const auto& p : unit.copy) text += "|" + p.name + "=" + to_string(p.value);
+  for (const auto& p : planned) {
+    text += "|" + p.option->id;
+    for (auto r : p.rungs) text += ":" + join_assignments(p.option->rungs[r].assignments);
+    text += "/" + std::to_string(p.option->risk);
+  }
+  return std::to_string(std::hash<std::string>{}(text));
+}
+
+// Repairs what an interrupted run left: its stopped original. (Its copies are reaped by name.)
+void recover_interrupted(SystemdClient& systemd, const StateStore& store, RunJournal& previous) {
+  spdlog::warn("found an interrupted run of {} ({} trials recorded)", previous.unit,
+               previous.trials.size());
+  if (!previous.original_stopped) return;
+  auto started = systemd.start(previous.unit, false, std::chrono::seconds(90));
+  if (started && *started == "done") {
+    spdlog::warn("restarted {}, which the interrupted run had stopped", previous.unit);
+    previous.original_stopped = false;
+    (void)store.save(previous);
+  } else {
+    spdlog::error("could not restart {}: {}", previous.unit,
+                  started ? "job " + *started : started.error().message);
+  }
+}
+
 }  // namespace
 
 std::string copy_prefix(const std::string& unit) {
@@ -148,6 +198,18 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   RunReport report;
   report.unit = config.unit;
 
+  // One run per unit at a time; an interrupted earlier run is repaired before anything else.
+  StateStore store(config.state_directory);
+  if (auto s = check_unit_name(config.unit); !s) return s.error();
+  auto lock = store.lock(config.unit);
+  if (!lock) return lock.error();
+  auto previous = store.load(config.unit);
+  if (!previous) {
+    spdlog::warn("{}; starting over", previous.error().message);
+    previous = std::optional<RunJournal>{};
+  }
+  if (*previous) recover_interrupted(ports.systemd, store, **previous);
+
   auto unit = snapshot_unit(ports.systemd, config.unit);
   if (!unit) return unit.error();
   report.before = score(unit->security, *unit);
@@ -158,8 +220,24 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
 
   // Copies left by an interrupted earlier run would hold ports and confuse the search.
   // Declared before the original's guard so copies are gone before the original restarts.
+  RunJournal journal{config.unit, fingerprint(config, *unit, planned), false, {}};
+  std::vector<std::pair<CandidateSet, Verdict>> replay;
+  if (config.resume) {
+    if (!*previous) {
+      spdlog::warn("nothing to resume for {}; starting a new run", config.unit);
+    } else if ((*previous)->fingerprint != journal.fingerprint) {
+      return Error{"cannot resume: the interrupted run of " + config.unit +
+                       " used other options, probes, catalogue or unit settings; run without "
+                       "--resume to start over",
+                   ExitCode::kUsage};
+    } else {
+      replay = (*previous)->trials;
+    }
+  }
+  if (auto s = store.save(journal); !s) return s.error();
+
   const auto prefix = copy_prefix(unit->info.id);
-  OriginalGuard original(ports.systemd, unit->info.id);
+  OriginalGuard original(ports.systemd, unit->info.id, store, journal);
   CopyReaper reaper(ports.systemd, prefix, config.timing.stop_timeout);
   if (auto s = reaper.reap(); !s) return s.error();
   const auto& state = unit->info.active_state;
@@ -189,8 +267,9 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
     spec.run_as_gid = config.probe_gid;
     probe_specs.push_back(spec);
   }
-  TrialOracle oracle(ports.systemd, ports.probes, ports.journal, *unit, rungs, probe_specs,
+  TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, rungs, probe_specs,
                      config.timing, prefix);
+  JournalingOracle oracle(trials, store, journal, std::move(replay));
 
   auto label = [&](const Candidate& c) {
     return join_assignments(planned[c.option].option->rungs[planned[c.option].rungs[c.rung]].assignments);
@@ -223,16 +302,48 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
     const auto& option = *planned[r.candidate.option].option;
     const auto& rung = option.rungs[planned[r.candidate.option].rungs[r.candidate.rung]];
     report.rejected.push_back(
-        {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why});
+        {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why, std::nullopt});
   }
   report.confirmed = result.confirmed;
+  // The drop-in must say exactly what the trials ran: keep only the effective assignments.
+  std::vector<Assignment> all_kept;
+  for (const auto& k : report.kept) all_kept.insert(all_kept.end(), k.assignments.begin(), k.assignments.end());
+  auto effective = effective_assignments(unit->copy, all_kept);
+  for (auto& k : report.kept) {
+    std::erase_if(k.assignments, [&](const Assignment& a) {
+      auto it = std::find(effective.begin(), effective.end(), a);
+      if (it == effective.end()) return true;
+      effective.erase(it);
+      return false;
+    });
+  }
 
   try {
-    auto final_props = oracle.inspect(oracle.assignments_for(result.kept), security_property_specs());
+    if (config.check_maximal) {
+      for (std::size_t i = 0; i < result.rejected.size(); ++i) {
+        const auto& candidate = result.rejected[i].candidate;
+        CandidateSet set;
+        for (const auto& c : result.kept) {
+          if (c.option != candidate.option) set.push_back(c);
+        }
+        set.push_back(candidate);
+        std::sort(set.begin(), set.end());
+        report.rejected[i].maximality = oracle.evaluate(set);
+        observer(report.trials.size() + 1, set, *report.rejected[i].maximality);
+      }
+    }
+
+    auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());
     report.after = score(final_props, *unit);
   } catch (const TrialError& e) {
     return e.error;
   }
+  if (oracle.replayed() > 0) {
+    spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", oracle.replayed());
+  }
+  reaper.reap_now();
+  original.restore();
+  if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
   return report;
 }

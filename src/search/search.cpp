@@ -27,8 +27,13 @@ SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
   result.baseline_passed = result.baseline.passed();
 
   if (result.baseline_passed) {
-    search::SearchState state{items, trials};
-    state.overspend_limit = static_cast<std::ptrdiff_t>(search_overspend_limit(items.size()));
+    search::SearchState state{
+        .items = items,
+        .trials = trials,
+        .accepted = {},
+        .rejected = {},
+        .slack = 0,
+        .overspend_limit = static_cast<std::ptrdiff_t>(search_overspend_limit(items.size()))};
 
     // Round r tests rung r of the options whose stronger rungs were all rejected.
     std::vector<Candidate> round;

@@ -148,8 +148,7 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::str
       spec.env.push_back({"HB_ATTEMPT", std::to_string(attempt)});
       last = probes_.run(spec);
       if (last.status == ProbeStatus::kSpawnFailed) {
-        throw TrialError(Error{"cannot run probe " + spec.argv[0] + ": " + last.spawn_error,
-                               ExitCode::kBadInput});
+        throw TrialError(Error{last.spawn_error, ExitCode::kBadInput});
       }
       if (!last.healthy()) {
         all_passed = false;

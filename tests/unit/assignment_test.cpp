@@ -1,9 +1,9 @@
 // The assignment model: parsing, assessing against a baseline, merging, drop-in rendering.
+#include "harden_bisect/assignment.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
-
-#include "harden_bisect/assignment.hpp"
 
 namespace hb {
 namespace {
@@ -11,9 +11,8 @@ namespace {
 constexpr uint64_t bit(int n) { return uint64_t{1} << n; }
 
 // CLONE_NEW* flags.
-constexpr uint64_t kNs = 0x00020000, kCgroup = 0x02000000, kUts = 0x04000000,
-                   kIpc = 0x08000000, kUser = 0x10000000, kPid = 0x20000000, kNet = 0x40000000,
-                   kTime = 0x80;
+constexpr uint64_t kNs = 0x00020000, kCgroup = 0x02000000, kUts = 0x04000000, kIpc = 0x08000000,
+                   kUser = 0x10000000, kPid = 0x20000000, kNet = 0x40000000, kTime = 0x80;
 constexpr uint64_t kAllNamespaces = kNs | kCgroup | kUts | kIpc | kUser | kPid | kNet | kTime;
 
 // CAP_* numbers.
@@ -65,7 +64,7 @@ TEST_SUITE("assignment") {
     CHECK(value_of(A("Delegate=no")) == PropertyValue{false});
     CHECK(value_of(A("ProtectSystem=true")) == PropertyValue{std::string("yes")});
     CHECK(value_of(A("ProtectHome=read-only")) == PropertyValue{std::string("read-only")});
-    CHECK(value_of(A("UMask=0077")) == PropertyValue{uint32_t{063}});
+    CHECK(value_of(A("UMask=0077")) == PropertyValue{uint32_t{0077}});
     CHECK(value_of(A("CapabilityBoundingSet=~CAP_NET_RAW CAP_SYS_ADMIN")) ==
           PropertyValue{UINT64_MAX & ~(bit(kNetRaw) | bit(kSysAdmin))});
     CHECK(value_of(A("CapabilityBoundingSet=CAP_NET_BIND_SERVICE")) ==
@@ -85,7 +84,8 @@ TEST_SUITE("assignment") {
           PropertyValue{std::vector<IpPrefix>{kLocal4, kLocal6}});
     CHECK(value_of(A("IPAddressAllow=10.1.2.3/8 fe80::1/10")) ==
           PropertyValue{std::vector<IpPrefix>{
-              {2, {10, 0, 0, 0}, 8}, {10, {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 10}}});
+              {2, {10, 0, 0, 0}, 8},
+              {10, {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 10}}});
     CHECK(value_of(A("IPAddressDeny=link-local multicast")) ==
           PropertyValue{std::vector<IpPrefix>{
               {2, {169, 254, 0, 0}, 16},
@@ -103,8 +103,9 @@ TEST_SUITE("assignment") {
           "invalid CapabilityBoundingSet=~cap_net_raw: unknown capability cap_net_raw");
     CHECK(error_of(A("CapabilityBoundingSet=~13")) ==
           "invalid CapabilityBoundingSet=~13: unknown capability 13");
-    CHECK(error_of(A("CapabilityBoundingSet=~")) ==
-          "invalid CapabilityBoundingSet=~: empty list (it would reset the setting, not harden it)");
+    CHECK(
+        error_of(A("CapabilityBoundingSet=~")) ==
+        "invalid CapabilityBoundingSet=~: empty list (it would reset the setting, not harden it)");
     CHECK(error_of(A("RestrictAddressFamilies=~AF_BOGUS")) ==
           "invalid RestrictAddressFamilies=~AF_BOGUS: unknown address family AF_BOGUS");
     CHECK(error_of(A("RestrictNamespaces=~users")) ==
@@ -113,12 +114,14 @@ TEST_SUITE("assignment") {
     CHECK(error_of(A("SystemCallFilter=~@mounts")) ==
           "invalid SystemCallFilter=~@mounts: unknown syscall group @mounts");
     CHECK(error_of(A("SystemCallFilter=read:EPERM")) ==
-          "invalid SystemCallFilter=read:EPERM: an errno (read:EPERM) is only allowed in a ~deny list");
+          "invalid SystemCallFilter=read:EPERM: an errno (read:EPERM) is only allowed in a ~deny "
+          "list");
     CHECK(value_of(A("SystemCallFilter=~ptrace:EPERM")) ==
           PropertyValue{NameList{false, {"ptrace:EPERM"}}});
     CHECK(error_of(A("ProtectSystem=maybe")) ==
           "invalid ProtectSystem=maybe: expected one of: no, yes, full, strict");
-    CHECK(error_of(A("PrivateTmp=sure")) == "invalid PrivateTmp=sure: expected a boolean (yes or no)");
+    CHECK(error_of(A("PrivateTmp=sure")) ==
+          "invalid PrivateTmp=sure: expected a boolean (yes or no)");
     CHECK(error_of(A("UMask=0999")) ==
           "invalid UMask=0999: expected an octal mode from 0000 to 0777");
     CHECK(error_of(A("IPAddressDeny=300.1.1.1")) ==
@@ -162,8 +165,8 @@ TEST_SUITE("assignment") {
     CHECK(assess(allow, As({"SystemCallFilter=@system-service"})) == Applicability::kWouldWeaken);
     CHECK(assess({}, As({"SystemCallFilter=@system-service"})) == Applicability::kStrengthens);
     // An empty deny entry is how D-Bus reports "no filter".
-    CHECK(assess({{"SystemCallFilter", NameList{false, {}}}}, As({"SystemCallFilter=@system-service"})) ==
-          Applicability::kStrengthens);
+    CHECK(assess({{"SystemCallFilter", NameList{false, {}}}},
+                 As({"SystemCallFilter=@system-service"})) == Applicability::kStrengthens);
     // Deny entries only ever forbid more.
     CHECK(assess(deny, As({"SystemCallFilter=~@mount"})) == Applicability::kStrengthens);
     CHECK(assess(allow, As({"SystemCallFilter=~@mount"})) == Applicability::kStrengthens);
@@ -174,7 +177,8 @@ TEST_SUITE("assignment") {
     const PropertyList unix_only = {{"RestrictAddressFamilies", NameList{true, {"AF_UNIX"}}}};
     const PropertyList unix_bt = {
         {"RestrictAddressFamilies", NameList{true, {"AF_UNIX", "AF_BLUETOOTH"}}}};
-    const auto others = As({"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"});
+    const auto others =
+        As({"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"});
     CHECK(assess({}, others) == Applicability::kStrengthens);
     CHECK(assess(deny, others) == Applicability::kWouldWeaken);
     CHECK(assess(unix_only, others) == Applicability::kAlreadySatisfied);
@@ -269,13 +273,15 @@ TEST_SUITE("assignment") {
     baseline.push_back({"User", std::string("www-data")});
     const auto out = applied(baseline, As({"CapabilityBoundingSet=~CAP_NET_RAW",
                                            "CapabilityBoundingSet=~CAP_SYS_ADMIN CAP_CHOWN"}));
-    const PropertyList expected = {kExec[0], {"CapabilityBoundingSet", bit(kNetBindService)},
+    const PropertyList expected = {kExec[0],
+                                   {"CapabilityBoundingSet", bit(kNetBindService)},
                                    {"User", std::string("www-data")}};
     CHECK(out == expected);
     // Unset bounding set (all bits, as systemd reports it): the drop is appended.
     const auto fresh = applied(kExec, As({"CapabilityBoundingSet=~CAP_CHOWN CAP_NET_RAW"}));
     REQUIRE(fresh.size() == 2);
-    CHECK(fresh[1] == Property{"CapabilityBoundingSet", UINT64_MAX & ~(bit(kChown) | bit(kNetRaw))});
+    CHECK(fresh[1] ==
+          Property{"CapabilityBoundingSet", UINT64_MAX & ~(bit(kChown) | bit(kNetRaw))});
   }
 
   TEST_CASE("apply_assignments clears namespace bits from the unrestricted value") {
@@ -290,14 +296,15 @@ TEST_SUITE("assignment") {
   }
 
   TEST_CASE("apply_assignments appends (bas) entries after the baseline's, allow entries first") {
-    const auto seccomp = As({"SystemCallFilter=~@privileged @resources",
-                             "SystemCallFilter=@system-service", "RestrictAddressFamilies=~AF_PACKET",
-                             "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_PACKET"});
+    const auto seccomp =
+        As({"SystemCallFilter=~@privileged @resources", "SystemCallFilter=@system-service",
+            "RestrictAddressFamilies=~AF_PACKET",
+            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_PACKET"});
     PropertyList expected = kExec;
     expected.push_back({"SystemCallFilter", NameList{true, {"@system-service"}}});
     expected.push_back({"SystemCallFilter", NameList{false, {"@privileged", "@resources"}}});
-    expected.push_back(
-        {"RestrictAddressFamilies", NameList{true, {"AF_UNIX", "AF_INET", "AF_INET6", "AF_PACKET"}}});
+    expected.push_back({"RestrictAddressFamilies",
+                        NameList{true, {"AF_UNIX", "AF_INET", "AF_INET6", "AF_PACKET"}}});
     expected.push_back({"RestrictAddressFamilies", NameList{false, {"AF_PACKET"}}});
     CHECK(applied(kExec, seccomp) == expected);
 
@@ -324,7 +331,8 @@ TEST_SUITE("assignment") {
                               {"IPAddressAllow", std::vector<IpPrefix>{kLocal4, kLocal6}}});
     const PropertyList some = {{"IPAddressDeny", std::vector<IpPrefix>{{2, {10, 0, 0, 0}, 8}}}};
     CHECK(applied(some, As({"IPAddressDeny=any"})) ==
-          PropertyList{{"IPAddressDeny", std::vector<IpPrefix>{{2, {10, 0, 0, 0}, 8}, kAny4, kAny6}}});
+          PropertyList{
+              {"IPAddressDeny", std::vector<IpPrefix>{{2, {10, 0, 0, 0}, 8}, kAny4, kAny6}}});
   }
 
   TEST_CASE("apply_assignments never weakens and leaves other properties alone") {
@@ -333,7 +341,10 @@ TEST_SUITE("assignment") {
     baseline.push_back({"UMask", uint32_t{0177}});
     CHECK(applied(baseline, As({"ProtectSystem=yes", "UMask=0077", "PrivateTmp=no"})) == baseline);
     CHECK(applied(baseline, As({"PrivateTmp=yes", "ProtectHome=tmpfs"})) ==
-          PropertyList{kExec[0], baseline[1], baseline[2], {"PrivateTmp", true},
+          PropertyList{kExec[0],
+                       baseline[1],
+                       baseline[2],
+                       {"PrivateTmp", true},
                        {"ProtectHome", std::string("tmpfs")}});
     PropertyList full = kExec;
     full.push_back({"ProtectSystem", std::string("full")});
@@ -355,25 +366,24 @@ TEST_SUITE("assignment") {
   TEST_CASE("effective_assignments keeps what strengthens, in merge order") {
     const PropertyList baseline = {{"ProtectSystem", std::string("full")},
                                    {"CapabilityBoundingSet", bit(kNetRaw) | bit(kChown)}};
-    const auto added = As({"SystemCallFilter=~@mount", "ProtectSystem=yes",
-                           "CapabilityBoundingSet=~CAP_SYS_ADMIN", "SystemCallFilter=@system-service",
-                           "CapabilityBoundingSet=~CAP_NET_RAW", "IPAddressDeny=any",
-                           "IPAddressAllow=localhost"});
+    const auto added =
+        As({"SystemCallFilter=~@mount", "ProtectSystem=yes", "CapabilityBoundingSet=~CAP_SYS_ADMIN",
+            "SystemCallFilter=@system-service", "CapabilityBoundingSet=~CAP_NET_RAW",
+            "IPAddressDeny=any", "IPAddressAllow=localhost"});
     CHECK(effective_assignments(baseline, added) ==
           As({"SystemCallFilter=@system-service", "SystemCallFilter=~@mount",
-              "CapabilityBoundingSet=~CAP_NET_RAW", "IPAddressDeny=any", "IPAddressAllow=localhost"}));
+              "CapabilityBoundingSet=~CAP_NET_RAW", "IPAddressDeny=any",
+              "IPAddressAllow=localhost"}));
   }
 
   TEST_CASE("render_dropin merges same-key lines exactly") {
-    const auto kept = As({"CapabilityBoundingSet=~CAP_NET_RAW", "ProtectSystem=full",
-                          "RestrictNamespaces=~user", "SystemCallFilter=~@mount",
-                          "CapabilityBoundingSet=~CAP_SYS_ADMIN CAP_NET_RAW",
-                          "SystemCallFilter=@system-service", "RestrictNamespaces=~net",
-                          "ProtectSystem=strict", "SystemCallFilter=~@debug",
-                          "RestrictAddressFamilies=~AF_PACKET",
-                          "RestrictAddressFamilies=AF_UNIX AF_INET", "IPAddressDeny=any",
-                          "IPAddressAllow=localhost", "IPAddressAllow=10.0.0.0/8",
-                          "SystemCallArchitectures=native"});
+    const auto kept = As(
+        {"CapabilityBoundingSet=~CAP_NET_RAW", "ProtectSystem=full", "RestrictNamespaces=~user",
+         "SystemCallFilter=~@mount", "CapabilityBoundingSet=~CAP_SYS_ADMIN CAP_NET_RAW",
+         "SystemCallFilter=@system-service", "RestrictNamespaces=~net", "ProtectSystem=strict",
+         "SystemCallFilter=~@debug", "RestrictAddressFamilies=~AF_PACKET",
+         "RestrictAddressFamilies=AF_UNIX AF_INET", "IPAddressDeny=any", "IPAddressAllow=localhost",
+         "IPAddressAllow=10.0.0.0/8", "SystemCallArchitectures=native"});
     CHECK(render_dropin(kept) == std::vector<std::string>{
                                      "CapabilityBoundingSet=~CAP_NET_RAW CAP_SYS_ADMIN",
                                      "ProtectSystem=strict",
@@ -401,9 +411,10 @@ TEST_SUITE("assignment") {
   }
 
   TEST_CASE("drop-in lines and transient properties agree for a typical kept set") {
-    const auto kept = As({"ProtectSystem=strict", "SystemCallFilter=~@privileged",
-                          "SystemCallFilter=@system-service", "CapabilityBoundingSet=~CAP_SYS_ADMIN",
-                          "CapabilityBoundingSet=~CAP_NET_RAW"});
+    const auto kept =
+        As({"ProtectSystem=strict", "SystemCallFilter=~@privileged",
+            "SystemCallFilter=@system-service", "CapabilityBoundingSet=~CAP_SYS_ADMIN",
+            "CapabilityBoundingSet=~CAP_NET_RAW"});
     const auto effective = effective_assignments(kExec, kept);
     CHECK(render_dropin(effective) ==
           std::vector<std::string>{"ProtectSystem=strict", "SystemCallFilter=@system-service",

@@ -55,7 +55,7 @@ class FakeService final : public Oracle {
 
   Verdict evaluate(const CandidateSet& set) override {
     calls_.push_back(set);
-    if (broken_) return {VerdictKind::kFail, {.summary = "broken without hardening"}};
+    if (broken_) return failure("broken without hardening");
     for (Candidate c : set) {
       if (unsupported_.contains(c)) return verdict(VerdictKind::kUnsupported, "unsupported", c);
     }
@@ -64,13 +64,11 @@ class FakeService final : public Oracle {
     }
     for (Conflict& k : conflicts_) {
       if (holds(set, k.a) && holds(set, k.b) && k.seen++ >= k.misses) {
-        Verdict v{VerdictKind::kFail, {}};
-        v.evidence.summary = "conflict " + std::to_string(k.a) + "+" + std::to_string(k.b);
-        return v;
+        return failure("conflict " + std::to_string(k.a) + "+" + std::to_string(k.b));
       }
     }
     if (flaky_period_ != 0 && calls_.size() % flaky_period_ == 0) {
-      return {VerdictKind::kFail, {.summary = "flaky"}};
+      return failure("flaky");
     }
     return {};
   }
@@ -105,10 +103,15 @@ class FakeService final : public Oracle {
     return std::any_of(set.begin(), set.end(), [&](Candidate c) { return c.option == option; });
   }
 
-  static Verdict verdict(VerdictKind kind, const std::string& what, Candidate c) {
-    Verdict v{kind, {}};
-    v.evidence.summary = what + " " + std::to_string(c.option) + "/" + std::to_string(c.rung);
+  static Verdict failure(std::string summary, VerdictKind kind = VerdictKind::kFail) {
+    Verdict v;
+    v.kind = kind;
+    v.evidence.summary = std::move(summary);
     return v;
+  }
+
+  static Verdict verdict(VerdictKind kind, const std::string& what, Candidate c) {
+    return failure(what + " " + std::to_string(c.option) + "/" + std::to_string(c.rung), kind);
   }
 
   std::set<Candidate> breaking_;
