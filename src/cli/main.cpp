@@ -1,6 +1,7 @@
 // harden-bisect: find, with few trials, the strongest hardening a service survives.
 // main() reads like a table of contents: parse -> validate -> connect -> run -> write -> apply.
 #include <pwd.h>
+#include <sys/stat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -103,6 +104,16 @@ Status write_output(const std::string& path, const std::string& content) {
   if (path.empty()) return {};
   if (path == "-") {
     std::cout << content << std::flush;
+    return {};
+  }
+  // Devices and pipes (/dev/null, /dev/stdout, a FIFO) are written in place: renaming a temp
+  // file over them would replace the device node itself.
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) return Error{"cannot write " + path, ExitCode::kFailure};
     return {};
   }
   return write_file_atomically(path, content);
@@ -254,7 +265,7 @@ int main(int argc, char** argv) {
   o.run.timing.settle = seconds_to_ms(o.settle_s);
   o.run.timing.start_timeout = seconds_to_ms(o.start_timeout_s);
   o.run.timing.stop_timeout = seconds_to_ms(o.stop_timeout_s);
-  auto builtin = load_catalogue(builtin_catalogue_path());
+  auto builtin = load_builtin_catalogue();
   if (!builtin) return exit_with(builtin.error());
   Catalogue catalogue = *builtin;
   if (!o.catalogue_path.empty()) {

@@ -49,6 +49,9 @@ Status write_file_atomically(const std::string& path, const std::string& content
   if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     return io_error("refusing to replace symlink", path, ELOOP);
   }
+  if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return io_error("refusing to replace non-regular file", path, EINVAL);
+  }
   std::string temp = path + ".tmp-XXXXXX";
   int fd = mkostemp(temp.data(), O_CLOEXEC);
   if (fd < 0) return io_error("cannot create a temporary file next to", path);
