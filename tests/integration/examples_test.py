@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""examples_test.py - the real harden-bisect against the examples/ services and a real systemd.
+
+    examples_test.py HB_EXE EXAMPLE            bisect EXAMPLE, compare with examples/EXAMPLE/expected.json
+    examples_test.py --apply HB_EXE EXAMPLE    --stop-original --apply --root against the running unit
+
+Runs inside tests/sandbox/with-sandbox.sh (one fresh systemd 252 per test; meson does that, see
+tests/integration/meson.build); started without the sandbox environment it re-runs itself under
+with-sandbox.sh. python3 stdlib only. Exit 0 = every assertion held, 1 = an assertion failed
+(all of them are listed), 99 = the environment is unusable (meson: ERROR, never a silent skip).
+
+Bisect mode (one test per example):
+  1. examples/install.sh --copy $HB_ROOT, daemon-reload over the bus;
+  2. `systemd-analyze security --offline=true --root=$HB_ROOT UNIT` (exposure before);
+  3. harden-bisect --probe examples/EXAMPLE/probe.sh --probe-timeout 3 --settle 3
+       --check-maximal --json out.json -o dropin.conf UNIT
+  4. asserts: exit 0; confirmed; the EXACT sets of kept (id, rung), rejected (id, rung, verdict)
+     and skipped ids of expected.json; every rejected rung has a maximality verdict other than
+     "pass"; exposure after < before; the report's exposure equals systemd-analyze's, before and
+     with the printed drop-in installed; every kept setting is in the drop-in; no
+     harden-bisect-* unit is left in the manager.
+
+Apply mode (state-writer): starts the original, checks its probe, then runs
+  harden-bisect ... --stop-original --apply --root $HB_ROOT UNIT
+and asserts: exit 0; the drop-in exists at $HB_ROOT/etc/systemd/system/UNIT.d/50-harden-bisect.conf
+with mode 0644 and is what -o printed; the unit is active, was restarted, loads the drop-in and
+passes its probe; `systemctl show` reports the kept settings (expected.json "apply_show");
+no harden-bisect-* unit is left; exposure before/after equal systemd-analyze's offline score of
+the unit without/with the drop-in.
+
+Environment knobs: HB_TEST_KEEP=1 keeps the work directory (always kept on failure);
+HB_TEST_PROBE_TIMEOUT / HB_TEST_SETTLE override 3 / 3; HB_TEST_EXTRA_ARGS adds arguments.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+REPO = os.path.realpath(os.path.join(HERE, "..", ".."))
+EXAMPLES = os.path.join(REPO, "examples")
+WITH_SANDBOX = os.path.join(REPO, "tests", "sandbox", "with-sandbox.sh")
+DROPIN_NAME = "50-harden-bisect.conf"
+TOOL_TIMEOUT = 900  # seconds; a run takes 25-70 s, meson's own timeout is the real bound
+
+failures = []
+T0 = time.monotonic()
+
+
+def log(msg):
+    print(f"[{time.monotonic() - T0:7.1f}s] {msg}", flush=True)
+
+
+def check(cond, msg):
+    """A soft assertion: records a failure and goes on, so one run reports every problem."""
+    if cond:
+        log(f"ok: {msg}")
+    else:
+        failures.append(msg)
+        log(f"FAIL: {msg}")
+    return cond
+
+
+def env_error(msg):
+    print(f"examples_test: {msg}", file=sys.stderr, flush=True)
+    sys.exit(99)
+
+
+def run(argv, timeout=60, check_rc=True, **kw):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL, **kw)
+    if check_rc and p.returncode != 0:
+        raise RuntimeError(f"{shlex.join(argv)} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
+    return p
+
+
+def ctl(*args, timeout=60, check_rc=True):
+    """systemctl & co. against the sandbox's manager (sandbox.sh ctl)."""
+    return run([os.environ["HB_SANDBOX"], "ctl", *args], timeout=timeout, check_rc=check_rc)
+
+
+def reload_manager():
+    run(["busctl", "--timeout=60", "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+         "org.freedesktop.systemd1.Manager", "Reload"], timeout=90)
+
+
+def leftover_copies():
+    """Names of harden-bisect-* units still loaded in the manager (any state)."""
+    p = run(["busctl", "--json=short", "call", "org.freedesktop.systemd1",
+             "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+             "ListUnitsByPatterns", "asas", "0", "1", "harden-bisect-*"])
+    return [f"{u[0]} ({u[3]}/{u[4]})" for u in json.loads(p.stdout)["data"][0]]
+
+
+def offline_exposure(unit):
+    """(score string, tenths, level) from systemd-analyze security --offline of $HB_ROOT."""
+    p = run(["systemd-analyze", "security", "--no-pager", "--offline=true",
+             f"--root={os.environ['HB_ROOT']}", unit], check_rc=False, timeout=120)
+    m = re.search(r"Overall exposure level for (\S+): (\d+)\.(\d) (\w+)", p.stdout)
+    if not m:
+        raise RuntimeError(f"no exposure line in systemd-analyze output (exit {p.returncode}):\n"
+                           f"{p.stdout[-1000:]}{p.stderr[-1000:]}")
+    return f"{m[2]}.{m[3]}", int(m[2]) * 10 + int(m[3]), m[4]
+
+
+def port_free(port):
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        try:
+            s.connect(("127.0.0.1", port))
+        except (ConnectionRefusedError, socket.timeout, OSError):
+            return True
+        return False
+
+
+def wait_port_free(port, seconds=60):
+    """The sandboxes share the host's network: another test (or engineer) may hold the port."""
+    end = time.monotonic() + seconds
+    while not port_free(port):
+        if time.monotonic() > end:
+            env_error(f"127.0.0.1:{port} is in use by something outside this test "
+                      f"(another sandbox running the example?); cannot run it")
+        time.sleep(1)
+
+
+def install_examples():
+    p = run([os.path.join(EXAMPLES, "install.sh"), "--copy", os.environ["HB_ROOT"]])
+    reload_manager()
+    return p.stdout.split()
+
+
+def tool_argv(exe, example, unit, work, extra=()):
+    probe = os.path.join(EXAMPLES, example, "probe.sh")
+    argv = [exe, "--probe", probe,
+            "--probe-timeout", os.environ.get("HB_TEST_PROBE_TIMEOUT", "3"),
+            "--settle", os.environ.get("HB_TEST_SETTLE", "3"),
+            "--check-maximal",
+            "--json", os.path.join(work, "out.json"),
+            "-o", os.path.join(work, "dropin.conf")]
+    # The lock and trial journal (if this build has them) go into the work directory, so that
+    # concurrent runs on the same host (other sandboxes) cannot collide on /var/lib/harden-bisect.
+    helptext = run([exe, "--help"]).stdout
+    if "--state-dir" in helptext:
+        argv += ["--state-dir", os.path.join(work, "state")]
+    argv += list(extra) + shlex.split(os.environ.get("HB_TEST_EXTRA_ARGS", "")) + [unit]
+    return argv
+
+
+def run_tool(argv, work):
+    log("running: " + shlex.join(argv))
+    start = time.monotonic()
+    with open(os.path.join(work, "stderr"), "w") as err:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=err, text=True,
+                           timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL)
+    took = time.monotonic() - start
+    with open(os.path.join(work, "stdout"), "w") as out:
+        out.write(p.stdout)
+    log(f"harden-bisect exited {p.returncode} after {took:.1f} s")
+    return p.returncode, took
+
+
+def load_report(work):
+    path = os.path.join(work, "out.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        failures.append(f"no readable JSON report {path}: {e}")
+        return None
+
+
+def fmt(items):
+    return "\n      " + "\n      ".join(sorted(map(str, items))) if items else " (none)"
+
+
+def compare_sets(what, got, want):
+    missing, extra = want - got, got - want
+    check(not missing and not extra,
+          f"{what}: exactly as expected ({len(want)})" if not missing and not extra else
+          f"{what} differ from expected.json:\n    expected but not in the report:{fmt(missing)}"
+          f"\n    in the report but not expected:{fmt(extra)}")
+
+
+def check_report(report, expected, rc, work, unit, before_offline):
+    """The assertions shared by both modes."""
+    check(rc == 0, f"harden-bisect exit status 0 (got {rc})")
+    if report is None:
+        return
+    check(report.get("unit") == unit, f"report unit is {unit} (got {report.get('unit')!r})")
+    check(report.get("confirmed") is True, "final set confirmed")
+    check(report.get("trial_count") == len(report.get("trials", [])),
+          f"trial_count ({report.get('trial_count')}) = len(trials)")
+
+    kept = {(k["id"], k["rung"]) for k in report["kept"]}
+    rejected = {(r["id"], r["rung"], r["verdict"]) for r in report["rejected"]}
+    skipped = {s["id"] for s in report["skipped"]}
+    compare_sets("rejected rungs (id, rung, verdict)", rejected,
+                 {(r["id"], r["rung"], r["verdict"]) for r in expected["rejected"]})
+    compare_sets("kept rungs (id, rung)", kept, {(k["id"], k["rung"]) for k in expected["kept"]})
+    compare_sets("skipped options", skipped, set(expected["skipped"]))
+
+    for r in report["rejected"]:
+        m = r.get("maximality")
+        check(isinstance(m, dict) and m.get("verdict") not in (None, "pass"),
+              f"rejected {r['rung']!r}: maximality verdict "
+              f"{(m or {}).get('verdict')!r} (must be present and not 'pass')")
+
+    exp = report["exposure"]
+    b, a = exp["before"]["tenths"], exp["after"]["tenths"]
+    check(a < b, f"exposure after < before ({exp['after']['score']} < {exp['before']['score']})")
+    check((exp["before"]["score"], b, exp["before"]["level"]) == before_offline,
+          f"exposure before {exp['before']} = systemd-analyze --offline {before_offline}")
+
+    # Every kept assignment must be in the drop-in -o printed (same-key lines may be merged, so
+    # only the key is checked for list settings; the exposure cross-check covers the values).
+    try:
+        with open(os.path.join(work, "dropin.conf")) as f:
+            dropin = f.read()
+    except OSError as e:
+        failures.append(f"no drop-in written by -o: {e}")
+        return
+    lines = [ln.strip() for ln in dropin.splitlines()]
+    check("[Service]" in lines, "drop-in has a [Service] section")
+    keys = {ln.split("=", 1)[0] for ln in lines if "=" in ln and not ln.startswith("#")}
+    missing = sorted({s.split("=", 1)[0] for k in report["kept"] for s in k["settings"]} - keys)
+    check(not missing, f"every kept setting's key is in the drop-in (missing: {missing})")
+    leftovers = leftover_copies()
+    check(not leftovers, f"no harden-bisect-* units left in the manager (found: {leftovers})")
+
+
+def summarize(report, took):
+    if report is None:
+        return
+    rej = ", ".join(f"{r['rung']} [{r['verdict']}]" for r in report["rejected"])
+    log(f"SUMMARY {report['unit']}: kept {len(report['kept'])}, rejected {len(report['rejected'])} "
+        f"({rej}), trials {report['trial_count']}, run {took:.1f} s (report {report['duration_ms']} "
+        f"ms), exposure {report['exposure']['before']['score']} -> "
+        f"{report['exposure']['after']['score']}")
+
+
+def load_expected(example):
+    path = os.path.join(EXAMPLES, example, "expected.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        env_error(f"cannot read {path}: {e}")
+
+
+def bisect_mode(exe, example, work):
+    expected = load_expected(example)
+    unit = expected["unit"]
+    units = install_examples()
+    if unit not in units:
+        env_error(f"install.sh did not install {unit} (got {units})")
+    wait_port_free(expected["port"])
+    before_offline = offline_exposure(unit)
+    log(f"systemd-analyze --offline before: {before_offline}")
+
+    rc, took = run_tool(tool_argv(exe, example, unit, work), work)
+    report = load_report(work)
+    check_report(report, expected, rc, work, unit, before_offline)
+
+    if report is not None and os.path.exists(os.path.join(work, "dropin.conf")):
+        # Install the printed drop-in (no reload needed: --offline reads the files) and compare.
+        d = os.path.join(os.environ["HB_ROOT"], "etc/systemd/system", unit + ".d")
+        os.makedirs(d, exist_ok=True)
+        shutil.copyfile(os.path.join(work, "dropin.conf"), os.path.join(d, DROPIN_NAME))
+        after_offline = offline_exposure(unit)
+        e = report["exposure"]["after"]
+        check((e["score"], e["tenths"], e["level"]) == after_offline,
+              f"exposure after {e} = systemd-analyze --offline with the drop-in {after_offline}")
+    summarize(report, took)
+
+
+def show(unit, *props):
+    p = ctl("systemctl", "show", unit, *[f"-p{x}" for x in props])
+    return dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
+
+
+def run_probe(example):
+    p = run([os.path.join(EXAMPLES, example, "probe.sh")], check_rc=False, timeout=30)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def apply_mode(exe, example, work):
+    expected = load_expected(example)
+    unit = expected["unit"]
+    install_examples()
+    wait_port_free(expected["port"])
+    path = os.path.join(os.environ["HB_ROOT"], "etc/systemd/system", unit + ".d", DROPIN_NAME)
+    if os.path.exists(path):
+        env_error(f"{path} exists before the run")
+    before_offline = offline_exposure(unit)
+    log(f"systemd-analyze --offline before: {before_offline}")
+
+    ctl("systemctl", "start", unit)
+    rc, out = run_probe(example)
+    if rc != 0:
+        env_error(f"the original {unit} fails its probe before the run: {out}")
+    pid_before = show(unit, "MainPID")["MainPID"]
+    log(f"original {unit} active, MainPID {pid_before}, probe: {out}")
+
+    argv = tool_argv(exe, example, unit, work,
+                     ["--stop-original", "--apply", "--root", os.environ["HB_ROOT"]])
+    rc, took = run_tool(argv, work)
+    report = load_report(work)
+    check_report(report, expected, rc, work, unit, before_offline)
+
+    # The installed drop-in.
+    try:
+        st = os.lstat(path)
+        check(stat.S_ISREG(st.st_mode), f"{path} is a regular file")
+        check(stat.S_IMODE(st.st_mode) == 0o644,
+              f"{path} has mode 0644 (got {stat.S_IMODE(st.st_mode):04o})")
+        with open(path) as f, open(os.path.join(work, "dropin.conf")) as g:
+            check(f.read() == g.read(), "installed drop-in = the one -o printed")
+    except OSError as e:
+        failures.append(f"drop-in not installed at {path}: {e}")
+
+    # The unit: active, restarted with the drop-in, healthy, hardened.
+    st = show(unit, "ActiveState", "SubState", "MainPID", "DropInPaths", "NeedDaemonReload",
+              *expected["apply_show"].keys())
+    check(st.get("ActiveState") == "active", f"{unit} is active after the run "
+          f"({st.get('ActiveState')}/{st.get('SubState')})")
+    check(st.get("MainPID") not in ("0", pid_before),
+          f"{unit} was restarted (MainPID {pid_before} -> {st.get('MainPID')})")
+    inside = "/etc/systemd/system/" + unit + ".d/" + DROPIN_NAME
+    check(inside in st.get("DropInPaths", "").split(),
+          f"{unit} loads {inside} (DropInPaths={st.get('DropInPaths')!r})")
+    check(st.get("NeedDaemonReload") == "no", f"{unit} NeedDaemonReload=no")
+    for prop, want in expected["apply_show"].items():
+        check(st.get(prop) == want, f"systemctl show {unit}: {prop}={want!r} (got {st.get(prop)!r})")
+    rc, out = run_probe(example)
+    check(rc == 0, f"probe passes against the hardened {unit}: {out}")
+    check(not leftover_copies(), "no harden-bisect-* units left (after the checks)")
+
+    if report is not None:
+        after_offline = offline_exposure(unit)
+        e = report["exposure"]["after"]
+        check((e["score"], e["tenths"], e["level"]) == after_offline,
+              f"exposure after {e} = systemd-analyze --offline with the installed drop-in "
+              f"{after_offline}")
+    summarize(report, took)
+
+
+def main():
+    args = sys.argv[1:]
+    apply = bool(args) and args[0] == "--apply"
+    if apply:
+        args = args[1:]
+    if len(args) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    exe, example = os.path.realpath(args[0]), args[1]
+    if not all(os.environ.get(v) for v in ("HB_ROOT", "HB_SANDBOX", "DBUS_SYSTEM_BUS_ADDRESS")):
+        os.execv(WITH_SANDBOX, [WITH_SANDBOX, os.path.realpath(__file__), *sys.argv[1:]])
+    if not os.access(exe, os.X_OK):
+        env_error(f"{exe} is not executable")
+    if not os.path.isdir(os.path.join(EXAMPLES, example)):
+        env_error(f"no example {example!r} in {EXAMPLES}")
+
+    work = tempfile.mkdtemp(prefix=f"hb-examples-{example}-")
+    log(f"{'apply' if apply else 'bisect'} test of example {example}, sandbox "
+        f"{os.environ.get('HB_NAME')}, work dir {work}")
+    try:
+        (apply_mode if apply else bisect_mode)(exe, example, work)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        failures.append(f"error: {e}")
+    for name in ("stderr",):
+        p = os.path.join(work, name)
+        if failures and os.path.exists(p):
+            with open(p) as f:
+                tail = f.read()[-6000:]
+            print(f"--- harden-bisect {name} (tail) ---\n{tail}--- end ---", flush=True)
+    log(f"total {time.monotonic() - T0:.1f} s")
+    if failures:
+        print(f"\n{len(failures)} assertion(s) failed (work dir kept: {work}):", flush=True)
+        for f in failures:
+            print("  - " + f, flush=True)
+        return 1
+    if os.environ.get("HB_TEST_KEEP") != "1":
+        shutil.rmtree(work, ignore_errors=True)
+    print("PASS", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
