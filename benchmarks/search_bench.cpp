@@ -29,9 +29,9 @@ std::size_t trials_for(std::size_t n, const std::set<std::size_t>& bad) {
 std::vector<std::set<std::size_t>> placements(std::size_t n, std::size_t d, std::mt19937& rng) {
   std::vector<std::set<std::size_t>> out(3);
   for (std::size_t i = 0; i < d; ++i) {
-    out[0].insert(i);                // all at the front
-    out[1].insert(n - 1 - i);        // all at the back
-    out[2].insert(i * n / d);        // evenly spread
+    out[0].insert(i);          // all at the front
+    out[1].insert(n - 1 - i);  // all at the back
+    out[2].insert(i * n / d);  // evenly spread
   }
   for (int s = 0; s < kSamples; ++s) {
     std::set<std::size_t> bad;
@@ -46,7 +46,8 @@ std::vector<std::set<std::size_t>> placements(std::size_t n, std::size_t d, std:
 int main() {
   std::mt19937 rng(1);
   std::printf("trials incl. baseline; confirmations and retries excluded\n");
-  std::printf("%4s %2s %8s %5s %13s %16s\n", "n", "d", "mean", "max", "1-at-a-time", "d*log2(n/d)+d+1");
+  std::printf("%4s %2s %8s %5s %13s %16s\n", "n", "d", "mean", "max", "1-at-a-time",
+              "d*log2(n/d)+d+1");
   for (std::size_t n = 20; n <= 120; n += 20) {
     for (std::size_t d = 0; d <= 8; ++d) {
       std::size_t max = 0;

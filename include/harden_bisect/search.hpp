@@ -13,10 +13,10 @@ namespace hb {
 
 // What the search needs to know about one option; rungs are tried strongest first.
 struct SearchItem {
-  std::string id;            // for messages only
+  std::string id;  // for messages only
   std::size_t rung_count = 1;
-  double risk = 0.1;         // prior probability that the option breaks the service (0..1)
-  double weight = 1.0;       // exposure weight; the least weight is dropped in a conflict
+  double risk = 0.1;    // prior probability that the option breaks the service (0..1)
+  double weight = 1.0;  // exposure weight; the least weight is dropped in a conflict
 };
 
 // Options whose risk is at least this are tested alone instead of in groups.
@@ -44,12 +44,12 @@ struct TrialCounts {
 
 struct SearchResult {
   bool baseline_passed = false;
-  Verdict baseline;              // verdict of the copy with nothing added
-  CandidateSet kept;             // the final set (at most one rung per option)
+  Verdict baseline;                 // verdict of the copy with nothing added
+  CandidateSet kept;                // the final set (at most one rung per option)
   std::vector<Rejection> rejected;  // every rung that was rejected, strongest first per option
-  bool confirmed = false;        // the final set passed `confirmations` times
-  std::size_t trials = 0;        // oracle calls actually made (memo hits excluded)
-  TrialCounts counts;            // `trials` split by purpose
+  bool confirmed = false;           // the final set passed `confirmations` times
+  std::size_t trials = 0;           // oracle calls actually made (memo hits excluded)
+  TrialCounts counts;               // `trials` split by purpose
 };
 
 // Observer for progress output; called after every oracle call with the set and its verdict.

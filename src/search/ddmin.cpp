@@ -23,8 +23,7 @@ std::vector<CandidateSet> split(const CandidateSet& set, std::size_t parts) {
 
 CandidateSet without(const CandidateSet& set, const CandidateSet& chunk) {
   CandidateSet rest;
-  std::set_difference(set.begin(), set.end(), chunk.begin(), chunk.end(),
-                      std::back_inserter(rest));
+  std::set_difference(set.begin(), set.end(), chunk.begin(), chunk.end(), std::back_inserter(rest));
   return rest;
 }
 

@@ -119,8 +119,8 @@ class GroupSearch {
 
   SearchState& state_;
   std::deque<Candidate> unknown_;
-  std::size_t found_ = 0;    // rejected this round
-  std::size_t decided_ = 0;  // accepted or rejected this round
+  std::size_t found_ = 0;                // rejected this round
+  std::size_t decided_ = 0;              // accepted or rejected this round
   std::optional<Verdict> rest_failure_;  // the accepted set plus all unknown ones fails so
   std::vector<Candidate> rejected_;
 };

@@ -51,8 +51,9 @@ SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
     result.confirmed = search::confirm(state, options.confirmations);
     result.kept = std::move(state.accepted);
     result.rejected = std::move(state.rejected);
-    std::stable_sort(result.rejected.begin(), result.rejected.end(),
-                     [](const Rejection& a, const Rejection& b) { return a.candidate < b.candidate; });
+    std::stable_sort(
+        result.rejected.begin(), result.rejected.end(),
+        [](const Rejection& a, const Rejection& b) { return a.candidate < b.candidate; });
   }
 
   result.counts = trials.counts();

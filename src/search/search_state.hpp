@@ -14,9 +14,9 @@ namespace hb::search {
 struct SearchState {
   const std::vector<SearchItem>& items;
   TrialRunner& trials;
-  CandidateSet accepted;             // sorted; every search trial runs on top of these
-  std::vector<Rejection> rejected;   // in the order they were found
-  std::ptrdiff_t slack = 0;          // candidate rungs decided minus search trials spent
+  CandidateSet accepted;               // sorted; every search trial runs on top of these
+  std::vector<Rejection> rejected;     // in the order they were found
+  std::ptrdiff_t slack = 0;            // candidate rungs decided minus search trials spent
   std::ptrdiff_t overspend_limit = 0;  // how far below zero `slack` may go
 
   // `group` added to the accepted set, sorted.

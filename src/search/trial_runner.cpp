@@ -14,11 +14,21 @@ Verdict TrialRunner::run(const CandidateSet& set, TrialPurpose purpose) {
   Verdict verdict = oracle_.evaluate(set);
   ++total_;
   switch (purpose) {
-    case TrialPurpose::kBaseline: ++counts_.baseline; break;
-    case TrialPurpose::kSearch: ++counts_.search; break;
-    case TrialPurpose::kRetry: ++counts_.retries; break;
-    case TrialPurpose::kConfirmation: ++counts_.confirmations; break;
-    case TrialPurpose::kConflict: ++counts_.conflicts; break;
+    case TrialPurpose::kBaseline:
+      ++counts_.baseline;
+      break;
+    case TrialPurpose::kSearch:
+      ++counts_.search;
+      break;
+    case TrialPurpose::kRetry:
+      ++counts_.retries;
+      break;
+    case TrialPurpose::kConfirmation:
+      ++counts_.confirmations;
+      break;
+    case TrialPurpose::kConflict:
+      ++counts_.conflicts;
+      break;
   }
   if (observer_) observer_(total_, set, verdict);
   // A pass is never overwritten by a later failure: failures are the flaky direction.

@@ -41,6 +41,7 @@ bool is_no_such_unit(const sdbus::Error& e) {
 bool is_transport_error(const sdbus::Error& e) {
   const auto& n = e.getName();
   return n == "org.freedesktop.DBus.Error.AccessDenied" ||
+         n == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired" ||
          n == "org.freedesktop.DBus.Error.NoReply" ||
          n == "org.freedesktop.DBus.Error.Disconnected" ||
          n == "org.freedesktop.DBus.Error.ServiceUnknown" ||
@@ -169,7 +170,11 @@ class SdbusSystemdClient final : public SystemdClient {
       return StartOutcome{true, e.getName() + ": " + e.getMessage(), ""};
     }
     auto result = wait_job(job, Clock::now() + timeout);
-    if (!result) return with_context(result.error(), "while starting " + name);
+    if (!result) {
+      // A copy that never finishes starting is a verdict, not a broken bus: the caller stops it.
+      if (result.error().code == ExitCode::kFailure) return StartOutcome{false, "", "timeout"};
+      return with_context(result.error(), "while starting " + name);
+    }
     return StartOutcome{false, "", *result};
   }
 

@@ -102,7 +102,7 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
   }
   if (started->job_result != "done") {
     verdict.kind = VerdictKind::kStartFailed;
-    verdict.evidence.summary = "start job " + started->job_result;
+    verdict.evidence.summary = started->job_result == "timeout" && !started->rejected ? "start job did not finish within " + std::to_string(timing_.start_timeout.count()) + " ms" : "start job " + started->job_result;
   } else {
     verdict = probe_until_settled(name, std::to_string(copies_));
   }

@@ -142,7 +142,12 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
                      (info->load_error.empty() ? "" : ": " + info->load_error),
                  ExitCode::kUnitUnusable};
   }
-  for (const auto& trigger : info->triggered_by) {
+  // A socket unit of the same name activates the service even while the socket is not
+  // loaded (then TriggeredBy= is still empty).
+  auto triggers = info->triggered_by;
+  const auto socket = name.substr(0, name.size() - 8) + ".socket";
+  if (auto s = systemd.load_unit(socket); s && s->load_state == "loaded") triggers.push_back(socket);
+  for (const auto& trigger : triggers) {
     if (trigger.size() > 7 && trigger.substr(trigger.size() - 7) == ".socket") {
       return Error{name + " is socket-activated by " + trigger +
                        "; transient copies cannot receive its sockets (not supported yet)",

@@ -338,6 +338,16 @@ def apply_mode(exe, example, work):
     check(st.get("NeedDaemonReload") == "no", f"{unit} NeedDaemonReload=no")
     for prop, want in expected["apply_show"].items():
         check(st.get(prop) == want, f"systemctl show {unit}: {prop}={want!r} (got {st.get(prop)!r})")
+    # The running process itself is confined (not just the unit's configuration): read its
+    # /proc status inside the container.
+    pid = st.get("MainPID", "0")
+    if pid != "0":
+        p = run([os.environ["HB_SANDBOX"], "exec", "cat", f"/proc/{pid}/status"], check_rc=False)
+        status = dict(re.findall(r"^(\w+):\s*(.*)$", p.stdout, re.M))
+        for field, want in expected.get("apply_proc_status", {}).items():
+            check(status.get(field) == want,
+                  f"/proc/{pid}/status of the running unit: {field}={want!r} "
+                  f"(got {status.get(field)!r})")
     rc, out = run_probe(example)
     check(rc == 0, f"probe passes against the hardened {unit}: {out}")
     check(not leftover_copies(), "no harden-bisect-* units left (after the checks)")
