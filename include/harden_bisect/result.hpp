@@ -25,6 +25,7 @@ enum class ExitCode : int {
 struct Error {
   std::string message;  // one line, with context: "while starting X: Access denied"
   ExitCode code = ExitCode::kFailure;
+  bool retryable = false;  // the peer went away for a moment (e.g. systemd re-executing)
 };
 
 // Either a value or an Error.

@@ -16,6 +16,7 @@
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/interrupt.hpp"
 #include "harden_bisect/report_writers.hpp"
+#include "harden_bisect/retrying_systemd_client.hpp"
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
@@ -281,14 +282,16 @@ int main(int argc, char** argv) {
   }
 
   // 3. systemd.
-  auto systemd = connect_system_manager();
-  if (!systemd) return exit_with(systemd.error());
+  auto connected = connect_system_manager();
+  if (!connected) return exit_with(connected.error());
+  // systemd may re-execute mid-run (package upgrades do): calls are repeated for up to 60 s.
+  auto systemd = make_retrying(std::move(*connected), std::chrono::seconds(60));
   auto journal = open_journal(o.root);
   PosixProbeRunner probes;
   const bool tty = isatty(STDERR_FILENO);
 
   // 4. The run.
-  RunPorts ports{**systemd, probes, journal.get(), [&](const TrialRecord& record) {
+  RunPorts ports{*systemd, probes, journal.get(), [&](const TrialRecord& record) {
                    if (!o.quiet) print_trial_line(std::cerr, record, tty);
                  }};
   auto report = run_hardening(o.run, catalogue, ports);
@@ -315,7 +318,7 @@ int main(int argc, char** argv) {
 
   // 6. --apply.
   if (o.apply) {
-    if (auto s = apply_dropin(o, **systemd, probes, dropin); !s) return exit_with(s.error());
+    if (auto s = apply_dropin(o, *systemd, probes, dropin); !s) return exit_with(s.error());
   }
   return interrupted() ? static_cast<int>(ExitCode::kInterrupted) : 0;
 }

@@ -22,6 +22,12 @@ std::size_t largest_power_of_two_below(std::size_t n) {  // n >= 2
   return p;
 }
 
+// A failing trial: its verdict and how many undecided candidates it held.
+struct Failure {
+  Verdict verdict;
+  std::size_t group_size = 0;
+};
+
 class GroupSearch {
  public:
   GroupSearch(SearchState& state, const std::vector<Candidate>& order)
@@ -41,8 +47,7 @@ class GroupSearch {
       // Already known to fail as a whole: go straight to bisection.
       std::vector<Candidate> window(unknown_.begin(), unknown_.end());
       unknown_.clear();
-      Verdict verdict = *std::exchange(rest_failure_, std::nullopt);
-      bisect(std::move(window), std::move(verdict));
+      bisect(std::move(window), *std::exchange(rest_failure_, std::nullopt));
       return;
     }
     std::vector<Candidate> group(unknown_.begin(), unknown_.begin() + size);
@@ -54,18 +59,17 @@ class GroupSearch {
       return;
     }
     if (size == unknown_.size() && size > 1) {
-      rest_failure_ = std::move(verdict);
+      rest_failure_ = Failure{std::move(verdict), size};
       return;
     }
     unknown_.erase(unknown_.begin(), unknown_.begin() + size);
     rest_failure_.reset();  // the rest has not been tested without this group
-    bisect(std::move(group), std::move(verdict));
+    bisect(std::move(group), Failure{std::move(verdict), size});
   }
 
-  // `window` fails on top of the accepted set with `verdict`: finds its first breaking
+  // `window` fails on top of the accepted set as `failure` says: finds its first breaking
   // candidate by halving. Halves that pass are accepted; halves never tested go back to unknown.
-  void bisect(std::vector<Candidate> window, Verdict verdict) {
-    std::size_t failed_size = window.size();  // size of the window when `verdict` was seen
+  void bisect(std::vector<Candidate> window, Failure failure) {
     while (window.size() > 1) {
       const std::size_t half =
           state_.may_test_group() ? largest_power_of_two_below(window.size()) : 1;
@@ -77,37 +81,37 @@ class GroupSearch {
       } else {
         unknown_.insert(unknown_.begin(), window.begin() + half, window.end());
         window.resize(half);
-        verdict = std::move(head_verdict);
-        failed_size = half;
+        failure = {std::move(head_verdict), half};
       }
     }
-    reject(window.front(), std::move(verdict), failed_size);
+    reject(window.front(), std::move(failure));
   }
 
-  // `candidate` on top of the accepted set fails with `verdict`; the accepted set plus the
-  // candidate is exactly the set that gave it. Believed only after the retries fail too.
-  void reject(Candidate candidate, Verdict verdict, std::size_t failed_size) {
+  // `candidate` on top of the accepted set fails as `failure` says: the accepted set plus the
+  // candidate is exactly the set that failed, since the rest of it was accepted by passing
+  // trials. Believed only after the retries fail too.
+  void reject(Candidate candidate, Failure failure) {
     const CandidateSet set = state_.with_accepted(std::span(&candidate, 1));
-    if (state_.trials.retry(set, verdict)) {
+    if (state_.trials.retry(set, failure.verdict)) {
       accept(std::span(&candidate, 1));  // the failure was flaky
       return;
     }
-    std::string why = explain(verdict, failed_size);
-    state_.reject(candidate, std::move(verdict), std::move(why));
+    std::string why = explain(failure);
+    state_.reject(candidate, std::move(failure.verdict), std::move(why));
     rejected_.push_back(candidate);
     ++found_;
     ++decided_;
   }
 
-  std::string explain(const Verdict& verdict, std::size_t failed_size) const {
-    if (verdict.kind == VerdictKind::kUnsupported) return "unsupported by this systemd";
+  std::string explain(const Failure& failure) const {
+    if (failure.verdict.kind == VerdictKind::kUnsupported) return "unsupported by this systemd";
     if (state_.accepted.empty()) return "fails alone";
     std::string why =
         "fails with the " + std::to_string(state_.accepted.size()) + " candidates accepted so far";
-    if (failed_size > 1) {
-      // Sound under the model: the rest of that group was accepted by a passing trial.
-      why += " (inferred: its group of " + std::to_string(failed_size) + " failed, the other " +
-             std::to_string(failed_size - 1) + " passed)";
+    if (failure.group_size > 1) {
+      // Sound under the model: the rest of that group was accepted by passing trials.
+      why += " (inferred: its group of " + std::to_string(failure.group_size) +
+             " failed, the other " + std::to_string(failure.group_size - 1) + " passed)";
     }
     return why;
   }
@@ -121,7 +125,7 @@ class GroupSearch {
   std::deque<Candidate> unknown_;
   std::size_t found_ = 0;                // rejected this round
   std::size_t decided_ = 0;              // accepted or rejected this round
-  std::optional<Verdict> rest_failure_;  // the accepted set plus all unknown ones fails so
+  std::optional<Failure> rest_failure_;  // the accepted set plus all unknown ones fails so
   std::vector<Candidate> rejected_;
 };
 

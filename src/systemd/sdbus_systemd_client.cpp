@@ -30,7 +30,13 @@ Error bus_error(const sdbus::Error& e, const std::string& context) {
       e.getName() == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") {
     what = "permission denied by systemd (" + what + "); run as root";
   }
-  return Error{context + ": " + what, ExitCode::kSystemd};
+  // While systemd re-executes (daemon-reexec) its bus name is briefly gone or calls get no
+  // reply; such calls are worth repeating.
+  const bool retryable = e.getName() == "org.freedesktop.DBus.Error.NoReply" ||
+                         e.getName() == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+                         e.getName() == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+                         e.getName() == "org.freedesktop.DBus.Error.Timeout";
+  return Error{context + ": " + what, ExitCode::kSystemd, retryable};
 }
 
 bool is_no_such_unit(const sdbus::Error& e) {

@@ -85,6 +85,20 @@ chmod +x "$work/leaky.sh"
     { cat "$work/leaky.log"; fail "leaky run failed"; }
 ! pgrep -f hb-leak-marker >/dev/null || fail "a probe child survived: $(pgrep -af hb-leak-marker)"
 
+echo "== daemon-reexec mid-run"
+"$HB" "${common[@]}" -o "$work/reexec.conf" "$unit" 2>"$work/reexec.log" &
+pid=$!
+for _ in $(seq 1 600); do
+    [ "$(grep -c '"kind"' "$journal" 2>/dev/null || echo 0)" -ge 2 ] && break
+    sleep 0.05
+done
+ctl systemctl daemon-reexec
+set +e; wait "$pid"; rc=$?; set -e
+[ "$rc" = 0 ] || { cat "$work/reexec.log"; fail "run across daemon-reexec exited $rc"; }
+settings "$work/reexec.conf" | diff "$work/reference.settings" - || fail "daemon-reexec changed the result"
+[ "$(ctl systemctl is-active "$unit")" = active ] || fail "original not active after the reexec run"
+[ -z "$(copies)" ] || fail "copies left behind after reexec: $(copies)"
+
 echo "== lock"
 "$HB" "${common[@]}" -o /dev/null "$unit" 2>/dev/null &
 pid=$!

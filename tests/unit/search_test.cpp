@@ -214,6 +214,47 @@ TEST_SUITE("search") {
     CHECK(result.counts.retries == 3);
   }
 
+  TEST_CASE("very risky options are tested alone, after one group of the low-risk ones") {
+    std::vector<SearchItem> items = make_items(8);
+    items[2].risk = 0.9;
+    items[5].risk = 0.9;
+    items[7].risk = kTestAloneRisk;
+    FakeService service;
+    service.breaks(5);
+    SearchResult result = run_search(items, service, {});
+    const CandidateSet low = {{0, 0}, {1, 0}, {3, 0}, {4, 0}, {6, 0}};
+    auto plus = [](CandidateSet set, std::vector<std::size_t> options) {
+      for (std::size_t o : options) set.push_back({o, 0});
+      std::sort(set.begin(), set.end());
+      return set;
+    };
+    const std::vector<CandidateSet> expected = {
+        {},                    // baseline
+        low,                   // the low-risk group
+        plus(low, {7}),        // least risky of the risky ones first
+        plus(low, {7, 2}),     // ties by option
+        plus(low, {7, 2, 5}),  // fails
+        plus(low, {7, 2, 5}),  // its retry
+        plus(low, {7, 2}),     // two confirmations
+        plus(low, {7, 2}),
+    };
+    CHECK(service.log() == expected);
+    CHECK(result.kept == all_but(8, {5}));
+    REQUIRE(result.rejected.size() == 1);
+    CHECK(result.rejected[0].why == "fails with the 7 candidates accepted so far");
+  }
+
+  TEST_CASE("lower-risk candidates come first, so they win a conflict found by the search") {
+    std::vector<SearchItem> items = make_items(8);
+    items[0].risk = 0.3;
+    items[6].risk = 0.05;
+    FakeService service;
+    service.conflict(0, 6);
+    SearchResult result = run_search(items, service, {});
+    CHECK(result.kept == all_but(8, {0}));
+    CHECK(rejected_candidates(result) == std::vector<Candidate>{{0, 0}});
+  }
+
   TEST_CASE("a conflict between two options in one group is caught by the search") {
     FakeService service;
     service.conflict(4, 9);
