@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,6 +63,11 @@ class SystemdClient {
   virtual Result<PropertyList> read_properties(const std::string& unit,
                                                const std::string& interface,
                                                const std::vector<PropertySpec>& specs) = 0;
+
+  // Every property of `unit` on `interface` as canonical text (name -> dump), whatever its
+  // type. Used to prove that a copy reproduces the original.
+  virtual Result<std::map<std::string, std::string>> dump_properties(
+      const std::string& unit, const std::string& interface) = 0;
 
   // Property names the manager's Service interface exposes (introspection).
   virtual Result<std::set<std::string>> service_property_names() = 0;

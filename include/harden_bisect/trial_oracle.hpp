@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ class TrialOracle final : public Oracle {
   // Starts a copy with `assignments`, reads `specs` from it, and stops it (for the final score).
   PropertyList inspect(const std::vector<Assignment>& assignments,
                        const std::vector<PropertySpec>& specs);
+
+  // Starts a copy with nothing added, dumps its Service properties, and stops it.
+  std::map<std::string, std::string> dump_baseline_copy();
 
   // The assignments a candidate set stands for, in item order.
   std::vector<Assignment> assignments_for(const CandidateSet& set) const;

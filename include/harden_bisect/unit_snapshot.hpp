@@ -2,7 +2,9 @@
 // to score its exposure.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "harden_bisect/property.hpp"
 #include "harden_bisect/result.hpp"
@@ -24,6 +26,12 @@ Status check_unit_name(const std::string& name);
 // Loads the unit and reads it. Errors name the problem: not found, masked, failed to load,
 // socket-activated, or a setting the copy cannot reproduce.
 Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& name);
+
+// Settings of the original a copy does not carry: compares the Service-interface dumps of the
+// original and of a copy with nothing added (runtime fields and deliberate differences, like
+// Restart=, are ignored). Returns "Name" entries; empty = faithful.
+std::vector<std::string> unreproduced_settings(const std::map<std::string, std::string>& original,
+                                               const std::map<std::string, std::string>& copy);
 
 // The properties systemd-analyze reads, with their D-Bus signatures (Service interface).
 const std::vector<PropertySpec>& security_property_specs();

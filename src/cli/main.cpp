@@ -37,7 +37,7 @@ struct CliOptions {
   std::string probe_user;
   bool apply = false;
   bool list_options = false;
-  bool verbose = false;
+  int verbose = 0;
   bool quiet = false;
   double probe_timeout_s = 5, settle_s = 5, start_timeout_s = 30, stop_timeout_s = 15;
 };
@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
                "Continue an interrupted run of the same unit with the same options: recorded "
                "verdicts are reused, no trial is repeated");
   app.add_flag("--list-options", o.list_options, "Print the option catalogue and exit");
-  app.add_flag("-v,--verbose", o.verbose, "Debug logging");
+  app.add_flag("-v,--verbose", o.verbose, "Debug logging; twice: also every property sent");
   app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (probe, catalogue), 4 unit "
@@ -256,7 +256,9 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^%l%$: %v");
   spdlog::set_level(o.quiet ? spdlog::level::err
-                            : (o.verbose ? spdlog::level::debug : spdlog::level::info));
+                            : (o.verbose > 1   ? spdlog::level::trace
+                            : o.verbose == 1 ? spdlog::level::debug
+                                             : spdlog::level::info));
   install_interrupt_handlers();
 
   // 2. Input that needs no systemd.

@@ -271,6 +271,22 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
                      config.timing, prefix);
   JournalingOracle oracle(trials, store, journal, std::move(replay));
 
+  // Nothing dropped silently: a plain copy must carry every setting of the original.
+  try {
+    auto original_dump = ports.systemd.dump_properties(unit->info.id, "org.freedesktop.systemd1.Service");
+    if (!original_dump) return original_dump.error();
+    auto missing = unreproduced_settings(*original_dump, trials.dump_baseline_copy());
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+      return Error{unit->info.id + ": a transient copy cannot reproduce these settings (not "
+                   "supported yet): " + names,
+                   ExitCode::kUnitUnusable};
+    }
+  } catch (const TrialError& e) {
+    return e.error;
+  }
+
   auto label = [&](const Candidate& c) {
     return join_assignments(planned[c.option].option->rungs[planned[c.option].rungs[c.rung]].assignments);
   };

@@ -1,6 +1,7 @@
 // SystemdClient over sdbus-c++: one connection, job completion from JobRemoved signals,
 // a single-threaded poll loop (no event-loop thread, so no locking).
 #include <poll.h>
+#include <systemd/sd-bus.h>
 #include <signal.h>
 
 #include <map>
@@ -78,11 +79,16 @@ class SdbusSystemdClient final : public SystemdClient {
   explicit SdbusSystemdClient(std::unique_ptr<sdbus::IConnection> connection)
       : connection_(std::move(connection)),
         manager_(sdbus::createProxy(*connection_, kService, kManagerPath)) {
+    // (raw_bus_ is opened on first use)
     manager_->uponSignal("JobRemoved")
         .onInterface(kManager)
         .call([this](uint32_t, const sdbus::ObjectPath& job, const std::string&,
                      const std::string& result) { finished_jobs_[job] = result; });
     manager_->finishRegistration();
+  }
+
+  ~SdbusSystemdClient() override {
+    if (raw_bus_) sd_bus_flush_close_unref(raw_bus_);
   }
 
   Status subscribe() {
@@ -136,6 +142,48 @@ class SdbusSystemdClient final : public SystemdClient {
     } catch (const sdbus::Error& e) {
       return bus_error(e, "while reading properties of " + unit);
     }
+  }
+
+  // sdbus-c++ cannot walk a value of unknown type; sd-bus can (sd_bus_message_dump), so a
+  // second, plain sd-bus connection serves this one call.
+  Result<std::map<std::string, std::string>> dump_properties(const std::string& unit,
+                                                             const std::string& interface) override {
+    std::string path;
+    try {
+      path = unit_path(unit);
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while loading " + unit);
+    }
+    if (!raw_bus_ && sd_bus_open_system(&raw_bus_) < 0) {
+      return Error{"cannot open a second connection to the system bus", ExitCode::kSystemd};
+    }
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_message* reply = nullptr;
+    int r = sd_bus_call_method(raw_bus_, kService, path.c_str(), kProperties, "GetAll", &error,
+                               &reply, "s", interface.c_str());
+    if (r < 0) {
+      Error e{"while reading properties of " + unit + ": " +
+                  (error.message ? error.message : std::string(strerror(-r))),
+              ExitCode::kSystemd};
+      sd_bus_error_free(&error);
+      return e;
+    }
+    std::map<std::string, std::string> out;
+    sd_bus_message_enter_container(reply, 'a', "{sv}");
+    while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
+      const char* name = nullptr;
+      sd_bus_message_read(reply, "s", &name);
+      char* text = nullptr;
+      size_t length = 0;
+      FILE* f = open_memstream(&text, &length);
+      sd_bus_message_dump(reply, f, SD_BUS_MESSAGE_DUMP_SUBTREE_ONLY);
+      fclose(f);
+      out[name] = std::string(text, length);
+      free(text);
+      sd_bus_message_exit_container(reply);
+    }
+    sd_bus_message_unref(reply);
+    return out;
   }
 
   Result<std::set<std::string>> service_property_names() override {
@@ -349,6 +397,7 @@ class SdbusSystemdClient final : public SystemdClient {
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<sdbus::IProxy> manager_;
   std::map<std::string, std::string> finished_jobs_;  // job path -> JobRemoved result
+  sd_bus* raw_bus_ = nullptr;  // for dump_properties only
 };
 
 }  // namespace

@@ -22,6 +22,10 @@ class RetryingSystemdClient final : public SystemdClient {
                                        const std::vector<PropertySpec>& specs) override {
     return retry([&] { return inner_->read_properties(unit, interface, specs); });
   }
+  Result<std::map<std::string, std::string>> dump_properties(
+      const std::string& unit, const std::string& interface) override {
+    return retry([&] { return inner_->dump_properties(unit, interface); });
+  }
   Result<std::set<std::string>> service_property_names() override {
     return retry([&] { return inner_->service_property_names(); });
   }

@@ -1,5 +1,7 @@
 #include "harden_bisect/trial_oracle.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <thread>
 
 #include "exit_status.hpp"
@@ -72,6 +74,9 @@ PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignm
   if (!applied) throw TrialError(with_context(applied.error(), "while preparing " + name));
   auto props = std::move(*applied);
   props.push_back({"Description", "harden-bisect trial copy of " + unit_.info.id});
+  if (spdlog::should_log(spdlog::level::trace)) {
+    for (const auto& p : props) spdlog::trace("{}: {}={}", name, p.name, to_string(p.value));
+  }
   return props;
 }
 
@@ -223,6 +228,26 @@ PropertyList TrialOracle::inspect(const std::vector<Assignment>& assignments,
   if (!props) throw TrialError(props.error());
   if (!stopped) throw TrialError(stopped.error());
   return std::move(*props);
+}
+
+}  // namespace hb
+
+namespace hb {
+
+std::map<std::string, std::string> TrialOracle::dump_baseline_copy() {
+  const auto name = next_copy_name();
+  auto started = systemd_.start_transient(name, copy_properties({}, name), timing_.start_timeout);
+  if (!started) throw TrialError(started.error());
+  if (started->rejected) {
+    throw TrialError(Error{"systemd refused a plain copy of " + unit_.info.id + ": " +
+                               started->rejection,
+                           ExitCode::kUnitUnusable});
+  }
+  auto dump = systemd_.dump_properties(name, "org.freedesktop.systemd1.Service");
+  auto stopped = systemd_.stop(name, timing_.stop_timeout);
+  if (!dump) throw TrialError(dump.error());
+  if (!stopped) throw TrialError(stopped.error());
+  return std::move(*dump);
 }
 
 }  // namespace hb

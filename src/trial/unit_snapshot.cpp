@@ -1,6 +1,7 @@
 #include "harden_bisect/unit_snapshot.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace hb {
 namespace {
@@ -62,7 +63,29 @@ const std::vector<PropertySpec> kCopiedProperties = {
     {"SystemCallFilter", "(bas)"}, {"SystemCallArchitectures", "as"},
     {"DevicePolicy", "s"}, {"DeviceAllow", "a(ss)"}, {"IPAddressAllow", "a(iayu)"},
     {"IPAddressDeny", "a(iayu)"}, {"Delegate", "b"},
+    // Resources (cgroup settings).
+    {"Slice", "s"}, {"CPUWeight", "t"}, {"StartupCPUWeight", "t"}, {"CPUQuotaPerSecUSec", "t"},
+    {"CPUQuotaPeriodUSec", "t"}, {"IOWeight", "t"}, {"StartupIOWeight", "t"},
+    {"MemoryMin", "t"}, {"MemoryLow", "t"}, {"MemoryHigh", "t"}, {"MemoryMax", "t"},
+    {"MemorySwapMax", "t"}, {"TasksMax", "t"}, {"OOMPolicy", "s"},
 };
+
+// Service properties that are runtime state, or differ from the original on purpose.
+bool ignored_in_fidelity_check(const std::string& name) {
+  static const std::vector<std::string> kExact = {
+      "MainPID", "ControlPID", "StatusText", "StatusErrno", "Result", "ReloadResult",
+      "CleanResult", "NRestarts", "ControlGroup", "ControlGroupId", "MemoryCurrent",
+      "MemoryAvailable", "CPUUsageNSec", "EffectiveCPUs", "EffectiveMemoryNodes", "TasksCurrent",
+      "UID", "GID", "NFileDescriptorStore", "Restart", "RestartUSec",
+      "RestartPreventExitStatus", "RestartForceExitStatus", "GuessMainPID"};
+  static const std::vector<std::string> kPrefixes = {
+      "ExecMain", "IPIngress", "IPEgress", "IORead", "IOWrite", "WatchdogTimestamp",
+      // Exec* lists carry run-time fields; they are copied from the parsed form instead.
+      "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop"};
+  if (std::find(kExact.begin(), kExact.end(), name) != kExact.end()) return true;
+  return std::any_of(kPrefixes.begin(), kPrefixes.end(),
+                     [&](const std::string& p) { return name.rfind(p, 0) == 0; });
+}
 
 // The read-only runtime fields and defaults that say nothing about the unit's configuration.
 bool carries_no_setting(const Property& p) {
@@ -80,6 +103,14 @@ bool carries_no_setting(const Property& p) {
         }
       },
       p.value);
+}
+
+// A disabled watchdog reads as "infinity", but writing infinity arms it (and switches
+// NotifyAccess= to main), so it is left out.
+bool means_disabled_but_reads_otherwise(const Property& p) {
+  if (p.name != "WatchdogUSec") return false;
+  auto usec = std::get<uint64_t>(p.value);
+  return usec == 0 || usec == UINT64_MAX;
 }
 
 const PropertyValue* find(const PropertyList& list, const std::string& name) {
@@ -110,6 +141,43 @@ const std::vector<PropertySpec>& security_property_specs() {
       {"UMask", "u"}, {"User", "s"},
   };
   return kSpecs;
+}
+
+// sd_bus_message_dump text as one short line: the value without the name, spaces collapsed.
+std::string compact_dump(const std::string& dump) {
+  auto start = dump.find("VARIANT");
+  std::string out;
+  for (char c : dump.substr(start == std::string::npos ? 0 : start)) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
+  }
+  return out.size() > 60 ? out.substr(0, 59) + "…" : out;
+}
+
+// Values that read differently but mean the same: a disabled watchdog is 0 or infinity.
+bool same_meaning(const std::string& name, const std::string& a, const std::string& b) {
+  if (name != "WatchdogUSec") return false;
+  auto disabled = [](const std::string& dump) {
+    return dump.find("UINT64 0;") != std::string::npos ||
+           dump.find("UINT64 18446744073709551615;") != std::string::npos;
+  };
+  return disabled(a) && disabled(b);
+}
+
+std::vector<std::string> unreproduced_settings(const std::map<std::string, std::string>& original,
+                                               const std::map<std::string, std::string>& copy) {
+  std::vector<std::string> missing;
+  for (const auto& [name, value] : original) {
+    if (ignored_in_fidelity_check(name)) continue;
+    auto it = copy.find(name);
+    if (it == copy.end()) {
+      missing.push_back(name);
+    } else if (it->second != value && !same_meaning(name, value, it->second)) {
+      missing.push_back(name + " (" + compact_dump(value) + " vs copy " + compact_dump(it->second) + ")");
+    }
+  }
+  return missing;
 }
 
 Status check_unit_name(const std::string& name) {
@@ -166,7 +234,9 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
   UnitSnapshot snapshot;
   snapshot.info = std::move(*info);
   for (auto& p : *copy) {
-    if (!carries_no_setting(p)) snapshot.copy.push_back(std::move(p));
+    if (!carries_no_setting(p) && !means_disabled_but_reads_otherwise(p)) {
+      snapshot.copy.push_back(std::move(p));
+    }
   }
   snapshot.security = std::move(*security);
   for (auto& p : *unit_level) snapshot.security.push_back(std::move(p));

@@ -207,6 +207,13 @@ def check_report(report, expected, rc, work, unit, before_offline):
     compare_sets("skipped options", skipped, set(expected["skipped"]))
 
     for r in report["rejected"]:
+        ev = r.get("evidence", {})
+        code = ev.get("probe_exit_status")
+        if r["verdict"] == "hang":  # the probe was killed at --probe-timeout: no exit status
+            check(code is None, f"rejected {r['rung']!r} [hang]: probe_exit_status null (got {code!r})")
+        elif r["verdict"] == "fail":
+            check(isinstance(code, int) and code != 0,
+                  f"rejected {r['rung']!r} [fail]: probe_exit_status non-zero (got {code!r})")
         m = r.get("maximality")
         check(isinstance(m, dict) and m.get("verdict") not in (None, "pass"),
               f"rejected {r['rung']!r}: maximality verdict "
