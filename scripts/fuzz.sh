@@ -67,7 +67,7 @@ flock 9
 
 objdir=$out/obj-$variant
 bin=$out/$variant
-# shellcheck disable=SC2046
+# shellcheck disable=SC2054,SC2207  # commas inside one flag; pkg-config output is words
 cflags=(-std=c++20 -O1 -g -fno-omit-frame-pointer
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
   -I "$root/include"
@@ -146,16 +146,18 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:handle_abort
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 if [[ -n $symbolizer ]]; then export ASAN_SYMBOLIZER_PATH=$symbolizer; fi
 unset HARDEN_BISECT_DATADIR  # `extends: builtin` loads <repo>/data/catalogue.yaml
-# Leave the loader in C numerics, as the program does.
-export LC_ALL=C
 
 # Prints the kept artifacts of this run in base64 (one per file) and fails.
 report_failure() {
   local log=$1
   echo "fuzz.sh: FAILED; libFuzzer output (progress lines left out):" >&2
-  grep -Ev '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|INITED|RELOAD)' "$log" | tail -n 200 >&2
+  # Of the seed replay, only the "Running:" line of the seed that failed is kept.
+  grep -Ev '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|INITED|RELOAD)' "$log" |
+    awk '/^Running: / { running = $0; next }
+         /^Executed / { running = ""; next }
+         { if (running != "") print running; running = ""; print }' | tail -n 200 >&2
   local artifact
-  for artifact in $(grep -o "$out/artifacts/[^ ]*" "$log" | sort -u); do
+  grep -o "$out/artifacts/[^ ]*" "$log" | sort -u | while read -r artifact; do
     [[ -f $artifact ]] || continue
     echo "fuzz.sh: input $artifact (base64):" >&2
     base64 -w0 "$artifact" >&2
@@ -164,12 +166,13 @@ report_failure() {
   exit 1
 }
 
-# 1. Every seed once, at full length (the fuzzing below truncates inputs to -max_len).
+# 1. Every seed once, at full length (the fuzzing below truncates inputs to -max_len). Files
+# given by name are only read; the last "Running:" line of a failure names the seed.
 replay_log=$work/replay.log
-if ! "$bin" -artifact_prefix="$out/artifacts/" "$work"/corpus/* >"$replay_log" 2>&1; then
+if ! "$bin" "$seeds"/* >"$replay_log" 2>&1; then
   report_failure "$replay_log"
 fi
-echo "fuzz.sh: replayed $(ls "$seeds" | wc -l) seeds from tests/fuzz/corpus/catalogue"
+echo "fuzz.sh: replayed $(find "$seeds" -type f | wc -l) seeds from tests/fuzz/corpus/catalogue"
 if [[ $seconds == 0 ]]; then exit 0; fi
 
 # 2. Fuzz a copy of the seeds.

@@ -1,0 +1,65 @@
+#!/bin/bash
+# --apply under fire (run under tests/sandbox/with-sandbox.sh): SIGTERM at random moments of
+# a run with --apply leaves either the old or the complete new drop-in, never a mix; the
+# original is active afterwards and no copy is left. Then an uninterrupted --apply: the
+# drop-in is 0644, the hardened unit passes its probe, systemd shows the kept settings.
+set -euo pipefail
+HB=$1
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+unit=hb-example-http-plain.service
+probe=$repo/examples/http-plain/probe.sh
+dropin=$HB_ROOT/etc/systemd/system/$unit.d/50-harden-bisect.conf
+work=$(mktemp -d /var/tmp/hb-apply.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ctl() { "$HB_SANDBOX" ctl "$@"; }
+copies() { busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnits | grep -o '"harden-bisect-[^"]*"' || true; }
+settings() { grep -v '^#' "$1" | grep -v '^$' || true; }
+# exec: backgrounded, the function runs in a subshell; $! must be harden-bisect itself.
+run() {
+    exec "$HB" --probe "$probe" --probe-timeout 3 --settle 3 --state-dir "$work/state" \
+        --stop-original --apply --root "$HB_ROOT" -o "$work/out.conf" \
+        --only NoNewPrivileges --only PrivateTmp --only ProtectSystem --only PrivateNetwork "$unit"
+}
+
+"$repo/examples/install.sh" --copy "$HB_ROOT" >/dev/null
+busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload
+ctl systemctl start "$unit"
+
+echo "== uninterrupted --apply"
+(run 2>"$work/log") || { cat "$work/log"; fail "apply run failed"; }
+[ -f "$dropin" ] || fail "no drop-in at $dropin"
+[ "$(stat -c %a "$dropin")" = 644 ] || fail "drop-in mode $(stat -c %a "$dropin"), want 644"
+settings "$dropin" >"$work/new.settings"
+grep -qx 'ProtectSystem=strict' "$work/new.settings" || fail "ProtectSystem=strict not applied"
+[ "$(ctl systemctl is-active "$unit")" = active ] || fail "unit not active after --apply"
+[ "$(ctl systemctl show -p ProtectSystem --value "$unit")" = strict ] || fail "systemd does not show ProtectSystem=strict"
+HB_UNIT=$unit "$probe" >/dev/null || fail "hardened unit fails its probe"
+[ -z "$(copies)" ] || fail "copies left: $(copies)"
+
+echo "== SIGTERM at random moments"
+old=$'# old drop-in\n[Service]\nNoNewPrivileges=yes\n'
+for i in $(seq 1 6); do
+    printf '%s' "$old" >"$dropin"
+    busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload
+    ctl systemctl restart "$unit"
+    run 2>"$work/log.$i" &
+    pid=$!
+    sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.3 + rand() * 3 }')"
+    kill -TERM "$pid" 2>/dev/null || true
+    set +e; wait "$pid"; rc=$?; set -e
+    content=$(cat "$dropin")
+    if [ "$content" = "${old%$'\n'}" ]; then
+        state=old
+    elif diff -q <(settings "$dropin") "$work/new.settings" >/dev/null && [ "$(tail -c1 "$dropin" | od -An -c | tr -d ' ')" = '\n' ]; then
+        state=new
+    else
+        cat "$dropin"; fail "round $i: drop-in is neither the old nor the complete new one"
+    fi
+    for _ in $(seq 1 50); do [ "$(ctl systemctl is-active "$unit" || true)" = active ] && break; sleep 0.1; done
+    [ "$(ctl systemctl is-active "$unit" || true)" = active ] || { cat "$work/log.$i"; fail "round $i: unit not active (exit $rc)"; }
+    [ -z "$(copies)" ] || fail "round $i: copies left: $(copies)"
+    ls "$(dirname "$dropin")" | grep -q tmp && fail "round $i: temp file left"
+    echo "round $i: exit $rc, drop-in $state"
+done
+echo PASS
