@@ -45,21 +45,23 @@ pkg-config --exists yaml-cpp libcap ||
 mkdir -p "$out"
 has_fuzzer_runtime() {
   echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
-    "$cxx" -fsanitize=fuzzer,address,undefined -x c++ - -o "$out/.runtime-probe" 2>/dev/null
+    "$cxx" -fsanitize=fuzzer,address,undefined -x c++ - -o "$out/.runtime-probe.$$" 2>/dev/null
 }
 if ! has_fuzzer_runtime; then
   clang_major=$("$cxx" -dumpversion | cut -d. -f1)
   package=libclang-rt-$clang_major-dev
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     echo "fuzz.sh: the libFuzzer runtime is missing; installing $package" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" >&2 ||
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends "$package" >&2 ||
+      { apt-get update >&2 && apt-get install -y --no-install-recommends "$package" >&2; } ||
       die "could not install $package"
     has_fuzzer_runtime || die "$package is installed but $cxx still cannot link -fsanitize=fuzzer"
   else
     die "$cxx cannot link -fsanitize=fuzzer: install $package (as root: apt-get install $package)"
   fi
 fi
-rm -f "$out/.runtime-probe"
+rm -f "$out/.runtime-probe.$$"
 
 # --- build (incremental; serialized between concurrent runs) --------------------------------
 exec 9>"$out/.lock"

@@ -43,6 +43,11 @@ struct CliOptions {
 };
 
 int exit_with(const Error& error) {
+  // A signal can surface as any error (an interrupted bus call); cleanup has run either way.
+  if (interrupted() && error.code != ExitCode::kInterrupted) {
+    std::cerr << "harden-bisect: interrupted (" << error.message << ")\n";
+    return static_cast<int>(ExitCode::kInterrupted);
+  }
   std::cerr << "harden-bisect: " << error.message << "\n";
   return static_cast<int>(error.code);
 }
@@ -291,6 +296,21 @@ int main(int argc, char** argv) {
   auto journal = open_journal(o.root);
   PosixProbeRunner probes;
   const bool tty = isatty(STDERR_FILENO);
+
+  // A drop-in of an earlier run is part of the unit now: a new run would take its settings
+  // as the baseline and a new file with the same name would silently drop them.
+  if (auto info = systemd->load_unit(o.run.unit); info) {
+    for (const auto& path : info->drop_in_paths) {
+      if (path.size() >= 22 && path.substr(path.size() - 22) == "/50-harden-bisect.conf") {
+        if (o.apply) {
+          return exit_with({o.run.unit + " already has " + path + "; remove it and reload "
+                            "systemd before hardening again with --apply",
+                            ExitCode::kUnitUnusable});
+        }
+        spdlog::warn("{} already has {}; its settings count as the unit's own here", o.run.unit, path);
+      }
+    }
+  }
 
   // 4. The run.
   RunPorts ports{*systemd, probes, journal.get(), [&](const TrialRecord& record) {

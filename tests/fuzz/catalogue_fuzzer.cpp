@@ -3,9 +3,12 @@
 // base catalogue. The only checks: no crash, no exception escapes, and an Error carries a
 // non-empty one-line message. Built and run by scripts/fuzz.sh.
 //
-// Built with -DHB_FUZZ_INVARIANTS it also checks what an accepted catalogue promises (every
-// option has an id, a known group, at least one rung, a risk in 0..1; ids are unique). That is
-// off by default: it is a contract check, not a robustness check.
+// Built with -DHB_FUZZ_INVARIANTS (HB_FUZZ_INVARIANTS=1 scripts/fuzz.sh) it also checks what an
+// accepted catalogue promises (every option has an id, a group, at least one non-empty rung, a
+// risk in 0..1; ids are unique) and that messages hold no control characters. That is off by
+// default: it is a contract check, not a robustness check.
+#include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -56,6 +59,21 @@ const hb::Catalogue& base_catalogue() {
 }
 
 #ifdef HB_FUZZ_INVARIANTS
+// `text` with control characters spelled as \xNN.
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::iscntrl(c)) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 void check_invariants(const hb::Catalogue& catalogue) {
   std::set<std::string> ids;
   for (const auto& option : catalogue.options) {
@@ -63,7 +81,9 @@ void check_invariants(const hb::Catalogue& catalogue) {
     if (!ids.insert(option.id).second) fail("accepted a duplicate id", option.id);
     if (option.group.empty()) fail("accepted an option without group", option.id);
     if (option.rungs.empty()) fail("accepted an option without rungs", option.id);
-    if (!(option.risk >= 0.0 && option.risk <= 1.0)) fail("accepted a risk outside 0..1", option.id);
+    if (!(option.risk >= 0.0 && option.risk <= 1.0)) {
+      fail("accepted a risk outside 0..1", option.id);
+    }
     for (const auto& rung : option.rungs) {
       if (rung.assignments.empty()) fail("accepted an empty rung", option.id);
     }
@@ -79,6 +99,12 @@ void check(const std::string& text, const hb::Catalogue* base) {
       const auto& message = result.error().message;
       if (message.empty()) fail("an Error with an empty message", "");
       if (message.find('\n') != std::string::npos) fail("a multi-line Error message", message);
+#ifdef HB_FUZZ_INVARIANTS
+      if (std::any_of(message.begin(), message.end(),
+                      [](unsigned char c) { return std::iscntrl(c); })) {
+        fail("a control character in an Error message", escaped(message));
+      }
+#endif
       return;
     }
 #ifdef HB_FUZZ_INVARIANTS
