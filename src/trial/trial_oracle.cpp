@@ -25,6 +25,16 @@ std::string last_line(const std::string& text) {
   return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
 }
 
+// The last journal line the service itself wrote (the manager's lines name the unit).
+std::string last_own_line(const std::vector<std::string>& journal, const std::string& copy) {
+  for (auto it = journal.rbegin(); it != journal.rend(); ++it) {
+    if (it->empty() || it->rfind(copy, 0) == 0) continue;
+    if (it->find("harden-bisect trial copy of") != std::string::npos) continue;  // Started/Stopped
+    return *it;
+  }
+  return "";
+}
+
 void check_interrupted() {
   if (interrupted()) throw TrialError(Error{"interrupted", ExitCode::kInterrupted});
 }
@@ -210,6 +220,10 @@ void TrialOracle::finish(const std::string& copy, Verdict& verdict) {
   }
   if (journal_ && verdict.kind != VerdictKind::kPass) {
     ev.journal = journal_->lines(status->invocation_id, kJournalLines);
+    // A copy that died usually said why just before: quote it next to systemd's verdict.
+    if (verdict.kind == VerdictKind::kStartFailed) {
+      if (auto said = last_own_line(ev.journal, copy); !said.empty()) ev.summary += ": " + said;
+    }
   }
 }
 

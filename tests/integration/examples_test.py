@@ -41,6 +41,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.realpath(__file__))
@@ -128,6 +129,53 @@ def wait_port_free(port, seconds=60):
             env_error(f"127.0.0.1:{port} is in use by something outside this test "
                       f"(another sandbox running the example?); cannot run it")
         time.sleep(1)
+
+
+class ForeignListenerWatch:
+    """Watches 127.0.0.1:PORT during the run for a listener that is not in this sandbox.
+
+    The sandboxes share the host's network namespace, and other tests use the same example
+    ports. A foreign server on the port silently corrupts trials: e.g. a PrivateNetwork=yes
+    copy then "passes" because the probe reaches someone else's server. Every listener's
+    cgroup must be this sandbox's (sandbox.sh puts each sandbox under harden-bisect-sb-NAME).
+    """
+
+    def __init__(self, port):
+        self.port, self.seen, self._stop = port, {}, threading.Event()
+        self._ours = re.compile(r":/harden-bisect-sb-" + re.escape(os.environ["HB_NAME"]) + r"(/|$)", re.M)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        while not self._stop.wait(0.5):
+            try:
+                out = subprocess.run(["ss", "-Htlnp", f"sport = :{self.port}"], capture_output=True,
+                                     text=True, timeout=5).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            for pid in set(re.findall(r"pid=(\d+)", out)):
+                try:
+                    with open(f"/proc/{pid}/cgroup") as f:
+                        cg = f.read()
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                except OSError:
+                    continue
+                if not self._ours.search(cg):
+                    cgs = sorted({ln.split(":", 2)[2] for ln in cg.splitlines() if ln.count(":") >= 2})
+                    self.seen[pid] = f"pid {pid} ({cmd}) cgroup {' '.join(cgs)}"
+
+    def report(self):
+        check(not self.seen, f"nothing outside this sandbox listened on 127.0.0.1:{self.port} "
+              f"during the run (else the verdicts are not trustworthy: another test or sandbox on "
+              f"this host used the port){fmt(self.seen.values()) if self.seen else ''}")
 
 
 def install_examples():
@@ -271,7 +319,9 @@ def bisect_mode(exe, example, work):
     before_offline = offline_exposure(unit)
     log(f"systemd-analyze --offline before: {before_offline}")
 
-    rc, took = run_tool(tool_argv(exe, example, unit, work), work)
+    with ForeignListenerWatch(expected["port"]) as watch:
+        rc, took = run_tool(tool_argv(exe, example, unit, work), work)
+    watch.report()
     report = load_report(work)
     check_report(report, expected, rc, work, unit, before_offline)
 
@@ -317,7 +367,9 @@ def apply_mode(exe, example, work):
 
     argv = tool_argv(exe, example, unit, work,
                      ["--stop-original", "--apply", "--root", os.environ["HB_ROOT"]])
-    rc, took = run_tool(argv, work)
+    with ForeignListenerWatch(expected["port"]) as watch:
+        rc, took = run_tool(argv, work)
+    watch.report()
     report = load_report(work)
     check_report(report, expected, rc, work, unit, before_offline)
 
@@ -379,7 +431,11 @@ def main():
     exe, example = os.path.realpath(args[0]), args[1]
     if not all(os.environ.get(v) for v in ("HB_ROOT", "HB_SANDBOX", "DBUS_SYSTEM_BUS_ADDRESS")):
         os.execv(WITH_SANDBOX, [WITH_SANDBOX, os.path.realpath(__file__), *sys.argv[1:]])
-    if not os.access(exe, os.X_OK):
+    for _ in range(30):  # tolerate a concurrent relink of the build dir
+        if os.access(exe, os.X_OK):
+            break
+        time.sleep(1)
+    else:
         env_error(f"{exe} is not executable")
     if not os.path.isdir(os.path.join(EXAMPLES, example)):
         env_error(f"no example {example!r} in {EXAMPLES}")
