@@ -192,15 +192,118 @@ std::string copy_prefix(const std::string& unit) {
   return "harden-bisect-" + base + "-";
 }
 
+namespace {
+
+// Exposure weight of each analyzer row, by json_field: the weight of an option is what it can
+// win, and a conflict drops the option that wins least.
+double option_weight(const CatalogueOption& option) {
+  static const Exposure bare = assess_exposure(SecurityState{});
+  double weight = 0;
+  for (const auto& field : option.scores) {
+    for (const auto& row : bare.rows) {
+      if (row.json_field == field) weight += static_cast<double>(row.weight);
+    }
+  }
+  return weight;
+}
+
+struct SearchInputs {
+  std::vector<SearchItem> items;
+  ItemRungs rungs;
+  std::vector<ProbeSpec> probes;
+};
+
+SearchInputs search_inputs(const RunConfig& config, const std::vector<PlannedOption>& planned) {
+  SearchInputs in;
+  for (const auto& p : planned) {
+    in.items.push_back({p.option->id, p.rungs.size(), p.option->risk, option_weight(*p.option)});
+    in.rungs.emplace_back();
+    for (auto r : p.rungs) in.rungs.back().push_back(p.option->rungs[r].assignments);
+  }
+  for (const auto& argv : config.probes) {
+    ProbeSpec spec;
+    spec.argv = argv;
+    spec.run_as_uid = config.probe_uid;
+    spec.run_as_gid = config.probe_gid;
+    in.probes.push_back(spec);
+  }
+  return in;
+}
+
+// Nothing dropped silently: a plain copy must carry every setting of the original.
+Status check_fidelity(SystemdClient& systemd, TrialOracle& trials, const UnitSnapshot& unit) {
+  auto original = systemd.dump_properties(unit.info.id, "org.freedesktop.systemd1.Service");
+  if (!original) return original.error();
+  auto missing = unreproduced_settings(*original, trials.dump_baseline_copy());
+  if (missing.empty()) return {};
+  std::string names;
+  for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+  return Error{unit.info.id + ": a transient copy cannot reproduce these settings (not supported "
+               "yet): " + names,
+               ExitCode::kUnitUnusable};
+}
+
+// Turns the search result into report rows; kept rows carry only the assignments that take
+// effect, so the drop-in says exactly what the trials ran.
+void record_result(const SearchResult& result, const std::vector<PlannedOption>& planned,
+                   const UnitSnapshot& unit, RunReport& report) {
+  auto rung_of = [&](const Candidate& c) -> const Rung& {
+    return planned[c.option].option->rungs[planned[c.option].rungs[c.rung]];
+  };
+  for (const auto& c : result.kept) {
+    const auto& option = *planned[c.option].option;
+    const auto& rung = rung_of(c);
+    report.kept.push_back({option.id, option.group, rung.label, rung.assignments, option.why});
+  }
+  for (const auto& r : result.rejected) {
+    const auto& option = *planned[r.candidate.option].option;
+    const auto& rung = rung_of(r.candidate);
+    report.rejected.push_back(
+        {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why, std::nullopt});
+  }
+  report.confirmed = result.confirmed;
+  std::vector<Assignment> all_kept;
+  for (const auto& k : report.kept) {
+    all_kept.insert(all_kept.end(), k.assignments.begin(), k.assignments.end());
+  }
+  auto effective = effective_assignments(unit.copy, all_kept);
+  for (auto& k : report.kept) {
+    std::erase_if(k.assignments, [&](const Assignment& a) {
+      auto it = std::find(effective.begin(), effective.end(), a);
+      if (it == effective.end()) return true;
+      effective.erase(it);
+      return false;
+    });
+  }
+}
+
+// --check-maximal: the final set plus each rejected rung alone must still fail.
+void check_maximality(const SearchResult& result, Oracle& oracle, const TrialObserver& observer,
+                      RunReport& report) {
+  for (std::size_t i = 0; i < result.rejected.size(); ++i) {
+    const auto& candidate = result.rejected[i].candidate;
+    CandidateSet set;
+    for (const auto& c : result.kept) {
+      if (c.option != candidate.option) set.push_back(c);
+    }
+    set.push_back(candidate);
+    std::sort(set.begin(), set.end());
+    report.rejected[i].maximality = oracle.evaluate(set);
+    observer(report.trials.size() + 1, set, *report.rejected[i].maximality);
+  }
+}
+
+}  // namespace
+
 Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
                                 RunPorts ports) {
   const auto started_at = Clock::now();
   RunReport report;
   report.unit = config.unit;
 
-  // One run per unit at a time; an interrupted earlier run is repaired before anything else.
-  StateStore store(config.state_directory);
+  // 1. One run per unit at a time; repair what an interrupted earlier run left.
   if (auto s = check_unit_name(config.unit); !s) return s.error();
+  StateStore store(config.state_directory);
   auto lock = store.lock(config.unit);
   if (!lock) return lock.error();
   auto previous = store.load(config.unit);
@@ -210,16 +313,15 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   }
   if (*previous) recover_interrupted(ports.systemd, store, **previous);
 
+  // 2. The unit as it is, and the options that would strengthen it.
   auto unit = snapshot_unit(ports.systemd, config.unit);
   if (!unit) return unit.error();
   report.before = score(unit->security, *unit);
-
   auto known = ports.systemd.service_property_names();
   if (!known) return known.error();
   auto planned = plan_options(config, catalogue, *unit, *known, report);
 
-  // Copies left by an interrupted earlier run would hold ports and confuse the search.
-  // Declared before the original's guard so copies are gone before the original restarts.
+  // 3. The journal of this run; with --resume, the verdicts of the interrupted one.
   RunJournal journal{config.unit, fingerprint(config, *unit, planned), false, {}};
   std::vector<std::pair<CandidateSet, Verdict>> replay;
   if (config.resume) {
@@ -236,6 +338,8 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   }
   if (auto s = store.save(journal); !s) return s.error();
 
+  // 4. From here on, every exit path stops the copies, then restarts a stopped original
+  //    (destruction order: reaper first).
   const auto prefix = copy_prefix(unit->info.id);
   OriginalGuard original(ports.systemd, unit->info.id, store, journal);
   CopyReaper reaper(ports.systemd, prefix, config.timing.stop_timeout);
@@ -251,104 +355,30 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
     if (auto s = original.stop(); !s) return s.error();
   }
 
-  std::vector<SearchItem> items;
-  ItemRungs rungs;
-  for (const auto& p : planned) {
-    items.push_back({p.option->id, p.rungs.size(), p.option->risk,
-                     1.0 + static_cast<double>(p.option->scores.size())});
-    rungs.emplace_back();
-    for (auto r : p.rungs) rungs.back().push_back(p.option->rungs[r].assignments);
-  }
-  std::vector<ProbeSpec> probe_specs;
-  for (const auto& argv : config.probes) {
-    ProbeSpec spec;
-    spec.argv = argv;
-    spec.run_as_uid = config.probe_uid;
-    spec.run_as_gid = config.probe_gid;
-    probe_specs.push_back(spec);
-  }
-  TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, rungs, probe_specs,
+  // 5. Baseline fidelity, search, maximality, final score.
+  auto in = search_inputs(config, planned);
+  TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, in.rungs, in.probes,
                      config.timing, prefix);
   JournalingOracle oracle(trials, store, journal, std::move(replay));
-
-  // Nothing dropped silently: a plain copy must carry every setting of the original.
-  try {
-    auto original_dump = ports.systemd.dump_properties(unit->info.id, "org.freedesktop.systemd1.Service");
-    if (!original_dump) return original_dump.error();
-    auto missing = unreproduced_settings(*original_dump, trials.dump_baseline_copy());
-    if (!missing.empty()) {
-      std::string names;
-      for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-      return Error{unit->info.id + ": a transient copy cannot reproduce these settings (not "
-                   "supported yet): " + names,
-                   ExitCode::kUnitUnusable};
-    }
-  } catch (const TrialError& e) {
-    return e.error;
-  }
-
-  auto label = [&](const Candidate& c) {
-    return join_assignments(planned[c.option].option->rungs[planned[c.option].rungs[c.rung]].assignments);
-  };
   TrialObserver observer = [&](std::size_t number, const CandidateSet& set, const Verdict& v) {
     TrialRecord record{number, {}, v};
-    for (const auto& c : set) record.candidates.push_back(label(c));
+    for (const auto& c : set) {
+      const auto& p = planned[c.option];
+      record.candidates.push_back(join_assignments(p.option->rungs[p.rungs[c.rung]].assignments));
+    }
     if (ports.on_trial) ports.on_trial(record);
     report.trials.push_back(std::move(record));
   };
-
-  SearchResult result;
   try {
-    result = run_search(items, oracle, config.search, observer);
-  } catch (const TrialError& e) {
-    return e.error;
-  }
-  if (!result.baseline_passed) {
-    return Error{std::string("the service fails its probe even unhardened: ") + to_string(result.baseline.kind) +
-                     ": " + result.baseline.evidence.summary,
-                 ExitCode::kBaselineFailed};
-  }
-
-  for (const auto& c : result.kept) {
-    const auto& option = *planned[c.option].option;
-    const auto& rung = option.rungs[planned[c.option].rungs[c.rung]];
-    report.kept.push_back({option.id, option.group, rung.label, rung.assignments, option.why});
-  }
-  for (const auto& r : result.rejected) {
-    const auto& option = *planned[r.candidate.option].option;
-    const auto& rung = option.rungs[planned[r.candidate.option].rungs[r.candidate.rung]];
-    report.rejected.push_back(
-        {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why, std::nullopt});
-  }
-  report.confirmed = result.confirmed;
-  // The drop-in must say exactly what the trials ran: keep only the effective assignments.
-  std::vector<Assignment> all_kept;
-  for (const auto& k : report.kept) all_kept.insert(all_kept.end(), k.assignments.begin(), k.assignments.end());
-  auto effective = effective_assignments(unit->copy, all_kept);
-  for (auto& k : report.kept) {
-    std::erase_if(k.assignments, [&](const Assignment& a) {
-      auto it = std::find(effective.begin(), effective.end(), a);
-      if (it == effective.end()) return true;
-      effective.erase(it);
-      return false;
-    });
-  }
-
-  try {
-    if (config.check_maximal) {
-      for (std::size_t i = 0; i < result.rejected.size(); ++i) {
-        const auto& candidate = result.rejected[i].candidate;
-        CandidateSet set;
-        for (const auto& c : result.kept) {
-          if (c.option != candidate.option) set.push_back(c);
-        }
-        set.push_back(candidate);
-        std::sort(set.begin(), set.end());
-        report.rejected[i].maximality = oracle.evaluate(set);
-        observer(report.trials.size() + 1, set, *report.rejected[i].maximality);
-      }
+    if (auto s = check_fidelity(ports.systemd, trials, *unit); !s) return s.error();
+    auto result = run_search(in.items, oracle, config.search, observer);
+    if (!result.baseline_passed) {
+      return Error{std::string("the service fails its probe even unhardened: ") +
+                       to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
+                   ExitCode::kBaselineFailed};
     }
-
+    record_result(result, planned, *unit, report);
+    if (config.check_maximal) check_maximality(result, oracle, observer, report);
     auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());
     report.after = score(final_props, *unit);
   } catch (const TrialError& e) {
@@ -357,6 +387,8 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   if (oracle.replayed() > 0) {
     spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", oracle.replayed());
   }
+
+  // 6. Done: clean up now, so the journal can go.
   reaper.reap_now();
   original.restore();
   if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);

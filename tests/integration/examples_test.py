@@ -7,7 +7,9 @@
 Runs inside tests/sandbox/with-sandbox.sh (one fresh systemd 252 per test; meson does that, see
 tests/integration/meson.build); started without the sandbox environment it re-runs itself under
 with-sandbox.sh. python3 stdlib only. Exit 0 = every assertion held, 1 = an assertion failed
-(all of them are listed), 99 = the environment is unusable (meson: ERROR, never a silent skip).
+(all of them are listed), 99 = the environment is unusable (meson: ERROR, never a silent skip),
+e.g. a process outside the sandbox listened on the example's port during the run (the
+sandboxes share the host's network, and other tests use the same examples and ports).
 
 Bisect mode (one test per example):
   1. examples/install.sh --copy $HB_ROOT, daemon-reload over the bus;
@@ -52,6 +54,7 @@ DROPIN_NAME = "50-harden-bisect.conf"
 TOOL_TIMEOUT = 900  # seconds; a run takes 25-70 s, meson's own timeout is the real bound
 
 failures = []
+interference = []  # foreign listeners seen on the example's port (see ForeignListenerWatch)
 T0 = time.monotonic()
 
 
@@ -173,6 +176,7 @@ class ForeignListenerWatch:
                     self.seen[pid] = f"pid {pid} ({cmd}) cgroup {' '.join(cgs)}"
 
     def report(self):
+        interference.extend(self.seen.values())
         check(not self.seen, f"nothing outside this sandbox listened on 127.0.0.1:{self.port} "
               f"during the run (else the verdicts are not trustworthy: another test or sandbox on "
               f"this host used the port){fmt(self.seen.values()) if self.seen else ''}")
@@ -458,6 +462,11 @@ def main():
         print(f"\n{len(failures)} assertion(s) failed (work dir kept: {work}):", flush=True)
         for f in failures:
             print("  - " + f, flush=True)
+        if interference:
+            print("\nA process outside this sandbox used the example's port during the run, so "
+                  "the failures above may be caused by it, not by harden-bisect: exit 99 "
+                  "(environment). Run the integration tests one at a time on this host.", flush=True)
+            return 99
         return 1
     if os.environ.get("HB_TEST_KEEP") != "1":
         shutil.rmtree(work, ignore_errors=True)
