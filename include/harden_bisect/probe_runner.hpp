@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,9 +22,13 @@ struct ProbeSpec {
   std::optional<unsigned> run_as_uid{};
   std::optional<unsigned> run_as_gid{};
   std::size_t output_limit = 16 * 1024;  // bytes of combined stdout+stderr kept (the tail)
+  // Asked about every cancel_interval while the probe runs; true kills it (kCancelled). Lets a
+  // trial stop probing a copy that already died, and Ctrl-C end a probe at once.
+  std::function<bool()> cancel{};
+  std::chrono::milliseconds cancel_interval{100};
 };
 
-enum class ProbeStatus { kExited, kSignaled, kTimedOut, kSpawnFailed };
+enum class ProbeStatus { kExited, kSignaled, kTimedOut, kSpawnFailed, kCancelled };
 
 struct ProbeResult {
   ProbeStatus status = ProbeStatus::kSpawnFailed;

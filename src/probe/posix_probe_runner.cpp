@@ -105,17 +105,23 @@ void poll_once(UniqueFd& output, const UniqueFd& pidfd, milliseconds timeout, Ou
   // poll errors (EINTR, ENOMEM) fall through: callers loop and re-check their deadline.
 }
 
-// Reads output until `pid` exits (kExited, kLost) or `deadline` passes (kRunning).
+// Reads output until `pid` exits (kExited, kLost), `deadline` passes or `cancel` says so
+// (kRunning; `cancelled` tells which).
 MainProcess wait_for_exit(pid_t pid, UniqueFd& output, Clock::time_point deadline,
-                          OutputTail& tail) {
+                          const ProbeSpec& spec, OutputTail& tail, bool& cancelled) {
   const UniqueFd pidfd = open_pidfd(pid);
   for (;;) {
     const MainProcess state = main_process_state(pid);
     if (state != MainProcess::kRunning) return state;
     const auto now = Clock::now();
     if (now >= deadline) return state;
+    if (spec.cancel && spec.cancel()) {
+      cancelled = true;
+      return state;
+    }
     auto wait = std::chrono::ceil<milliseconds>(deadline - now);
     wait = std::min(wait, pidfd.valid() ? std::chrono::minutes(1) : kExitCheckInterval);
+    if (spec.cancel) wait = std::min(wait, std::max(spec.cancel_interval, milliseconds(1)));
     poll_once(output, pidfd, wait, tail);
   }
 }
@@ -165,7 +171,8 @@ ProbeResult PosixProbeRunner::run(const ProbeSpec& spec) {
 
   const pid_t pid = child->pid;
   OutputTail tail(spec.output_limit);
-  const MainProcess main = wait_for_exit(pid, child->output, deadline, tail);
+  bool cancelled = false;
+  const MainProcess main = wait_for_exit(pid, child->output, deadline, spec, tail, cancelled);
   // The main process is alive or an unreaped zombie, so `pid` still names its group: this kills
   // the probe at the deadline and any descendants it left behind, which could hold the pipe.
   if (main != MainProcess::kLost) kill(-pid, SIGKILL);
@@ -174,7 +181,7 @@ ProbeResult PosixProbeRunner::run(const ProbeSpec& spec) {
   result.output = tail.take();
 
   if (main == MainProcess::kRunning) {
-    result.status = ProbeStatus::kTimedOut;
+    result.status = cancelled ? ProbeStatus::kCancelled : ProbeStatus::kTimedOut;
   } else if (!status) {
     result.spawn_error = "probe " + spec.argv[0] + ": exit status lost (SIGCHLD ignored?)";
   } else if (WIFEXITED(*status)) {

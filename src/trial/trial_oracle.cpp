@@ -154,8 +154,15 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::str
   for (int attempt = 1;; ++attempt) {
     check_interrupted();
     bool all_passed = true;
+    bool copy_died = false;
     for (auto spec : probe_specs_) {
       spec.timeout = timing_.probe_timeout;
+      spec.cancel = [&] {
+        if (interrupted()) return true;
+        auto s = systemd_.status(copy);
+        copy_died = s && died(*s, oneshot);
+        return copy_died;
+      };
       spec.env.push_back({"HB_UNIT", unit_.info.id});
       spec.env.push_back({"HB_COPY", copy});
       spec.env.push_back({"HB_MAINPID", std::to_string(status.main_pid)});
@@ -169,8 +176,10 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::str
         all_passed = false;
         break;
       }
+      if (copy_died) break;  // a probe may pass against a half-dead copy; the check below decides
     }
-    if (all_passed) {
+    check_interrupted();
+    if (all_passed && !copy_died) {
       verdict.kind = VerdictKind::kPass;
       verdict.evidence.probe_exit_status = 0;
       verdict.evidence.summary = "probe passed";

@@ -154,6 +154,21 @@ TEST_SUITE("probe") {
     CHECK(r.duration < milliseconds(500 + 5000));
   }
 
+  TEST_CASE("a cancelled probe stops at the next check, long before its deadline, and dies") {
+    TempDir dir;
+    int asked = 0;
+    const ProbeResult r = run(
+        {.argv = {fixture("sleep_past_deadline.sh"), dir.file("main.pid"), dir.file("child.pid")},
+         .timeout = milliseconds(60'000),
+         .cancel = [&] { return ++asked == 3; },
+         .cancel_interval = milliseconds(20)});
+    CHECK(r.status == ProbeStatus::kCancelled);
+    CHECK(asked == 3);
+    CHECK(r.duration < milliseconds(30'000));
+    const pid_t child_pid = read_pid(dir.file("child.pid"));
+    if (child_pid > 0) CHECK(process_dies(child_pid));
+  }
+
   TEST_CASE("a probe sleeping past the deadline times out and its whole process group dies") {
     TempDir dir;
     const ProbeResult r = run(
