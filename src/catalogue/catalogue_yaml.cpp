@@ -1,8 +1,10 @@
 // Catalogue YAML -> Catalogue. The only place yaml-cpp is used. Every problem is collected
 // with its position; the caller gets the first one and a count of the rest.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -30,10 +32,14 @@ class Problems {
       where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
     }
     std::string text = where + ": " + message;
-    std::replace(text.begin(), text.end(), '\n', ' ');  // messages are one line
+    // One line, and no control characters a hostile file could use to paint the terminal.
+    for (auto& c : text) {
+      if (std::iscntrl(static_cast<unsigned char>(c))) c = ' ';
+    }
     list_.push_back({mark.line, mark.column, std::move(text)});
   }
   bool empty() const { return list_.empty(); }
+  std::size_t size() const { return list_.size(); }
   Error error() const {
     auto sorted = list_;
     std::stable_sort(sorted.begin(), sorted.end(), [](const Problem& a, const Problem& b) {
@@ -108,6 +114,7 @@ void read_set(const YAML::Node& set, Rung& rung, Problems& problems) {
 // (Nodes are never assigned to: yaml-cpp's Node::operator= writes through to the document.)
 std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
   Rung rung;
+  const auto problems_before = problems.size();
   if (!node.IsMap()) {
     read_set(node, rung, problems);
   } else {
@@ -124,7 +131,13 @@ std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
     }
     read_set(node["set"], rung, problems);
   }
-  if (rung.assignments.empty()) return std::nullopt;
+  if (rung.assignments.empty()) {
+    // Unless its assignments were already reported as invalid, an empty rung is a mistake.
+    if (problems.size() == problems_before) {
+      problems.add(node.Mark(), "empty rung: a rung sets at least one Key=value");
+    }
+    return std::nullopt;
+  }
   if (rung.label.empty()) rung.label = default_label(rung.assignments);
   return rung;
 }
@@ -253,6 +266,9 @@ Result<CatalogueFile> parse_catalogue_file(const std::string& yaml_text,
   std::optional<const YAML::Node> loaded;
   try {
     loaded.emplace(YAML::Load(yaml_text));
+  } catch (const YAML::DeepRecursion& e) {
+    problems.add(e.mark, "nesting too deep");
+    return problems.error();
   } catch (const YAML::Exception& e) {
     problems.add(e.mark, e.msg);
     return problems.error();

@@ -9,6 +9,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang < 17 lacks aggregate deduction
 
 std::string join(const std::vector<std::string>& items, const char* sep = " ") {
   std::string out;

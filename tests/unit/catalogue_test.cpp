@@ -267,6 +267,20 @@ TEST_SUITE("catalogue") {
     CHECK(c->find("ProtectSystem")->risk == 0.9);
     CHECK(c->options.back().id == "PrivateIPC");
   }
+
+  TEST_CASE("an empty rung is an error, not an option that silently tries nothing") {
+    CHECK(parse_error("version: 1\noptions:\n  - id: X\n    group: process\n"
+                      "    rungs: [[]]\n    why: x\n") ==
+          "t.yaml:5:13: empty rung: a rung sets at least one Key=value");
+  }
+
+  TEST_CASE("control characters from the file never reach an error message") {
+    auto message = parse_error("version: 1\noptions:\n  - id: X\n    group: \"a\\rb\\e[31m\"\n"
+                               "    rungs: [NoNewPrivileges=yes]\n    why: x\n");
+    CHECK(message.find('\r') == std::string::npos);
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.find("unknown group") != std::string::npos);
+  }
 }
 
 }  // namespace hb
