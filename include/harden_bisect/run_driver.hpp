@@ -35,7 +35,9 @@ struct RunPorts {
   SystemdClient& systemd;
   ProbeRunner& probes;
   JournalReader* journal = nullptr;
-  std::function<void(const TrialRecord&)> on_trial;  // progress; may be empty
+  std::function<void(const TrialRecord&)> on_trial;  // a trial ended; may be empty
+  // A trial is about to start, with its number and candidates (for a live line); may be empty.
+  std::function<void(std::size_t, const std::vector<std::string>&)> on_trial_start;
 };
 
 // Runs the whole search against `catalogue`. The original unit is never modified; if it was

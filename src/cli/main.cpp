@@ -313,8 +313,19 @@ int main(int argc, char** argv) {
   }
 
   // 4. The run.
-  RunPorts ports{*systemd, probes, journal.get(), [&](const TrialRecord& record) {
-                   if (!o.quiet) print_trial_line(std::cerr, record, tty);
+  // On a terminal the running trial shows as a live line, replaced by its result line.
+  RunPorts ports{*systemd, probes, journal.get(),
+                 [&](const TrialRecord& record) {
+                   if (o.quiet) return;
+                   if (tty) std::cerr << "\r\033[K";
+                   print_trial_line(std::cerr, record, tty);
+                 },
+                 [&](std::size_t number, const std::vector<std::string>& candidates) {
+                   if (o.quiet || !tty) return;
+                   std::string what = candidates.empty() ? "(none)" : candidates.front();
+                   if (candidates.size() > 1) what += ", +" + std::to_string(candidates.size() - 1) + " more";
+                   std::cerr << "\r\033[Ktrial " << number << "  " << candidates.size()
+                             << " options  " << what << "  running…" << std::flush;
                  }};
   auto report = run_hardening(o.run, catalogue, ports);
   if (!report) return exit_with(report.error());

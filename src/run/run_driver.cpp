@@ -277,6 +277,22 @@ void record_result(const SearchResult& result, const std::vector<PlannedOption>&
   }
 }
 
+// Announces each trial before it runs, so a long one (a hang waits for the probe deadline)
+// shows what it is doing.
+class AnnouncingOracle final : public Oracle {
+ public:
+  AnnouncingOracle(Oracle& inner, std::function<void(const CandidateSet&)> announce)
+      : inner_(inner), announce_(std::move(announce)) {}
+  Verdict evaluate(const CandidateSet& set) override {
+    announce_(set);
+    return inner_.evaluate(set);
+  }
+
+ private:
+  Oracle& inner_;
+  std::function<void(const CandidateSet&)> announce_;
+};
+
 // --check-maximal: the final set plus each rejected rung alone must still fail.
 void check_maximality(const SearchResult& result, Oracle& oracle, const TrialObserver& observer,
                       RunReport& report) {
@@ -359,13 +375,21 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   auto in = search_inputs(config, planned);
   TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, in.rungs, in.probes,
                      config.timing, prefix);
-  JournalingOracle oracle(trials, store, journal, std::move(replay));
-  TrialObserver observer = [&](std::size_t number, const CandidateSet& set, const Verdict& v) {
-    TrialRecord record{number, {}, v};
+  JournalingOracle journaled(trials, store, journal, std::move(replay));
+  auto labels = [&](const CandidateSet& set) {
+    std::vector<std::string> out;
     for (const auto& c : set) {
       const auto& p = planned[c.option];
-      record.candidates.push_back(join_assignments(p.option->rungs[p.rungs[c.rung]].assignments));
+      out.push_back(join_assignments(p.option->rungs[p.rungs[c.rung]].assignments));
     }
+    return out;
+  };
+  AnnouncingOracle announced(journaled, [&](const CandidateSet& set) {
+    if (ports.on_trial_start) ports.on_trial_start(report.trials.size() + 1, labels(set));
+  });
+  Oracle& oracle = announced;
+  TrialObserver observer = [&](std::size_t number, const CandidateSet& set, const Verdict& v) {
+    TrialRecord record{number, labels(set), v};
     if (ports.on_trial) ports.on_trial(record);
     report.trials.push_back(std::move(record));
   };
@@ -384,8 +408,8 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   } catch (const TrialError& e) {
     return e.error;
   }
-  if (oracle.replayed() > 0) {
-    spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", oracle.replayed());
+  if (journaled.replayed() > 0) {
+    spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", journaled.replayed());
   }
 
   // 6. Done: clean up now, so the journal can go.

@@ -96,4 +96,13 @@ out=$(hb --probe "$work/fails-on-apply.sh" --settle 2 --only NoNewPrivileges --o
 [ "$("$HB_SANDBOX" ctl systemctl is-active hb-example-forking.service)" = active ] || fail "unit not active after rollback"
 [ "$("$HB_SANDBOX" ctl systemctl show -p NoNewPrivileges --value hb-example-forking.service)" = no ] || fail "rolled-back setting still active"
 
+echo "== on a terminal: live lines, and the same result"
+# Under a pty, libsystemd colours what it prints; nothing may depend on that.
+script -qec "$(printf '%q ' "$HB" --state-dir "$work/state" --probe "$repo/examples/forking/probe.sh" \
+    --settle 2 --stop-original --only NoNewPrivileges --only PrivateNetwork -o "$work/tty.conf" hb-example-forking.service)" \
+    "$work/tty.typescript" >/dev/null 2>&1; rc=$?
+[ "$rc" = 0 ] || fail "on a tty: exit $rc: $(tail -n3 "$work/tty.typescript")"
+grep -q "running…" "$work/tty.typescript" || fail "no live line on a tty"
+grep -qx 'NoNewPrivileges=yes' "$work/tty.conf" || fail "tty run lost NoNewPrivileges"
+
 [ "$failures" = 0 ] && echo PASS || { echo "$failures failures"; exit 1; }
