@@ -58,6 +58,9 @@ class TrialOracle final : public Oracle {
   std::string next_copy_name();
 
  private:
+  // The StartTransientUnit properties of a copy with `assignments` added.
+  Result<PropertyList> prepare(const std::vector<Assignment>& assignments,
+                               const std::string& name) const;
   PropertyList copy_properties(const std::vector<Assignment>& assignments, const std::string& name);
   Verdict probe_until_settled(const std::string& copy, const std::string& trial_number);
   void finish(const std::string& copy, Verdict& verdict);

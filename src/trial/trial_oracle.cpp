@@ -78,10 +78,10 @@ std::vector<Assignment> TrialOracle::assignments_for(const CandidateSet& set) co
   return out;
 }
 
-PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignments,
-                                          const std::string& name) {
+Result<PropertyList> TrialOracle::prepare(const std::vector<Assignment>& assignments,
+                                          const std::string& name) const {
   auto applied = apply_assignments(unit_.copy, assignments);
-  if (!applied) throw TrialError(with_context(applied.error(), "while preparing " + name));
+  if (!applied) return applied.error();
   auto props = std::move(*applied);
   props.push_back({"Description", "harden-bisect trial copy of " + unit_.info.id});
   if (spdlog::should_log(spdlog::level::trace)) {
@@ -90,24 +90,26 @@ PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignm
   return props;
 }
 
+PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignments,
+                                          const std::string& name) {
+  auto props = prepare(assignments, name);
+  if (!props) throw TrialError(with_context(props.error(), "while preparing " + name));
+  return std::move(*props);
+}
+
 Verdict TrialOracle::evaluate(const CandidateSet& set) {
   check_interrupted();
   const auto start = Clock::now();
   const auto name = next_copy_name();
   Verdict verdict;
-  PropertyList props;
-  {
-    auto applied = apply_assignments(unit_.copy, assignments_for(set));
-    if (!applied) {  // an assignment this unit cannot take: leaves the search like a rejection
-      verdict.kind = VerdictKind::kUnsupported;
-      verdict.evidence.summary = applied.error().message;
-      verdict.duration = since(start);
-      return verdict;
-    }
-    props = std::move(*applied);
-    props.push_back({"Description", "harden-bisect trial copy of " + unit_.info.id});
+  auto props = prepare(assignments_for(set), name);
+  if (!props) {  // an assignment this unit cannot take: leaves the search like a rejection
+    verdict.kind = VerdictKind::kUnsupported;
+    verdict.evidence.summary = props.error().message;
+    verdict.duration = since(start);
+    return verdict;
   }
-  auto started = systemd_.start_transient(name, props, timing_.start_timeout);
+  auto started = systemd_.start_transient(name, *props, timing_.start_timeout);
   if (!started) throw TrialError(started.error());
   if (started->rejected) {  // nothing was created
     verdict.kind = VerdictKind::kUnsupported;
@@ -117,7 +119,10 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
   }
   if (started->job_result != "done") {
     verdict.kind = VerdictKind::kStartFailed;
-    verdict.evidence.summary = started->job_result == "timeout" && !started->rejected ? "start job did not finish within " + std::to_string(timing_.start_timeout.count()) + " ms" : "start job " + started->job_result;
+    verdict.evidence.summary =
+        started->job_result == "timeout"
+            ? "start job did not finish within " + std::to_string(timing_.start_timeout.count()) + " ms"
+            : "start job " + started->job_result;
   } else {
     verdict = probe_until_settled(name, std::to_string(copies_));
   }

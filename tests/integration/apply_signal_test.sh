@@ -5,16 +5,13 @@
 # drop-in is 0644, the hardened unit passes its probe, systemd shows the kept settings.
 set -euo pipefail
 HB=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 unit=hb-example-http-plain.service
 probe=$repo/examples/http-plain/probe.sh
 dropin=$HB_ROOT/etc/systemd/system/$unit.d/50-harden-bisect.conf
 work=$(mktemp -d /var/tmp/hb-apply.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ctl() { "$HB_SANDBOX" ctl "$@"; }
-copies() { busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnits | grep -o '"harden-bisect-[^"]*"' || true; }
-settings() { grep -v '^#' "$1" | grep -v '^$' || true; }
 # exec: backgrounded, the function runs in a subshell; $! must be harden-bisect itself.
 run() {
     exec "$HB" --probe "$probe" --probe-timeout 3 --settle 3 --state-dir "$work/state" \
@@ -22,8 +19,7 @@ run() {
         --only NoNewPrivileges --only PrivateTmp --only ProtectSystem --only PrivateNetwork "$unit"
 }
 
-"$repo/examples/install.sh" --copy "$HB_ROOT" >/dev/null
-busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload
+install_examples
 ctl systemctl start "$unit"
 
 echo "== uninterrupted --apply"
@@ -48,7 +44,7 @@ echo "== SIGTERM at random moments"
 # Spread the signals over the whole run, the last rounds around its end (the --apply step).
 for i in $(seq 1 8); do
     rm -f "$dropin"
-    busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload
+    reload
     ctl systemctl restart "$unit"
     run 2>"$work/log.$i" &
     pid=$!

@@ -3,7 +3,7 @@
 # gets a one-line error naming the problem and its documented exit code, never a crash.
 set -uo pipefail
 HB=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d /var/tmp/hb-badinput.XXXXXX)
 trap 'umount "$work/full" 2>/dev/null; rm -rf "$work"' EXIT
 units=$HB_ROOT/etc/systemd/system
@@ -26,7 +26,6 @@ expect() {
         echo "ok   exit $rc: $last"
     fi
 }
-reload() { busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload; }
 
 "$repo/examples/install.sh" --copy "$HB_ROOT" >/dev/null
 ln -sf /dev/null "$units/hb-masked.service"

@@ -8,18 +8,14 @@
 #  4. A second run on the same unit while one runs is refused (lock).
 set -euo pipefail
 HB=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 unit=hb-example-http-plain.service
 probe=$repo/examples/http-plain/probe.sh
 work=$(mktemp -d /var/tmp/hb-crash.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ctl() { "$HB_SANDBOX" ctl "$@"; }
-copies() { busctl --no-legend list-units 2>/dev/null | true; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnits | grep -o '"harden-bisect-[^"]*"' || true; }
-settings() { grep -v '^#' "$1" | grep -v '^$'; }
 
-"$repo/examples/install.sh" --copy "$HB_ROOT" >/dev/null
-busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload
+install_examples
 common=(--probe "$probe" --probe-timeout 3 --settle 3 --state-dir "$work/state" --stop-original
         --only NoNewPrivileges --only ProtectSystem --only PrivateNetwork --only IPAddressDeny
         --only CapabilityBoundingSet=~CAP_NET --only RestrictAddressFamilies --only PrivateTmp)

@@ -9,15 +9,13 @@
 #  - an applied drop-in whose unit then fails its probe is rolled back (exit 8).
 set -uo pipefail
 HB=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d /var/tmp/hb-deadlines.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 units=$HB_ROOT/etc/systemd/system
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-reload() { busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Reload; }
-copies() { busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnits | grep -o '"harden-bisect-[^"]*"' || true; }
 hb() { "$HB" --state-dir "$work/state" "$@"; }
 
 printf '#!/bin/sh\nexit 0\n' >"$work/true.sh"
