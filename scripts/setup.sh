@@ -13,7 +13,7 @@ build=${HB_BUILD_DIR:-build}
 
 packages=(
     # build
-    meson ninja-build g++ clang libclang-rt-14-dev pkg-config
+    meson ninja-build g++ clang clang-format libclang-rt-14-dev pkg-config
     libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libyaml-cpp-dev libspdlog-dev
     doctest-dev libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     # runtime: the systemd the tool drives

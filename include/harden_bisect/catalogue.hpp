@@ -32,14 +32,14 @@ struct Rung {
 };
 
 struct CatalogueOption {
-  std::string id;      // unique: "ProtectSystem", "CapabilityBoundingSet=~CAP_NET_RAW"
-  std::string group;   // drop-in grouping: identity, filesystem, devices, kernel, capabilities,
-                       // network, namespaces, syscalls, process
+  std::string id;     // unique: "ProtectSystem", "CapabilityBoundingSet=~CAP_NET_RAW"
+  std::string group;  // drop-in grouping: identity, filesystem, devices, kernel, capabilities,
+                      // network, namespaces, syscalls, process
   std::vector<Rung> rungs;          // strongest first; at least one
   std::vector<std::string> scores;  // systemd-analyze json_fields this option improves
-  double risk = 0.1;   // prior probability it breaks a typical service (orders the search)
+  double risk = 0.1;  // prior probability it breaks a typical service (orders the search)
   UserManagerSupport user_manager = UserManagerSupport::kWorks;
-  std::string why;     // one line, used as the drop-in comment
+  std::string why;  // one line, used as the drop-in comment
 };
 
 struct Catalogue {

@@ -9,7 +9,8 @@
 
 namespace hb {
 
-// (bas): allow-list (true) or deny-list (false) of names; SystemCallFilter, RestrictAddressFamilies.
+// (bas): allow-list (true) or deny-list (false) of names; SystemCallFilter,
+// RestrictAddressFamilies.
 struct NameList {
   bool allow = false;
   std::vector<std::string> names;

@@ -14,11 +14,11 @@ namespace hb {
 
 // One option of the final set.
 struct KeptOption {
-  std::string id;       // catalogue id
-  std::string group;    // catalogue group, for drop-in sections
-  std::string rung;     // label of the rung kept ("strict")
+  std::string id;     // catalogue id
+  std::string group;  // catalogue group, for drop-in sections
+  std::string rung;   // label of the rung kept ("strict")
   std::vector<Assignment> assignments;
-  std::string why;      // catalogue's one-line reason
+  std::string why;  // catalogue's one-line reason
 };
 
 // One rung the service did not survive.
@@ -27,8 +27,8 @@ struct RejectedOption {
   std::string group;
   std::string rung;
   std::vector<Assignment> assignments;
-  Verdict verdict;      // evidence of the trial that shows it breaks the service
-  std::string why;      // how it was established: "fails alone", "conflicts with X", ...
+  Verdict verdict;  // evidence of the trial that shows it breaks the service
+  std::string why;  // how it was established: "fails alone", "conflicts with X", ...
   // --check-maximal: the verdict of the final set with this rung added; it must not pass.
   std::optional<Verdict> maximality;
 };

@@ -16,12 +16,12 @@ namespace hb {
 
 // Unit-level facts used to refuse unusable units with a clear message.
 struct UnitInfo {
-  std::string id;               // canonical name, e.g. "nginx.service"
-  std::string load_state;       // loaded, not-found, masked, bad-setting, error
-  std::string load_error;       // systemd's LoadError message, if any
-  std::string active_state;     // active, inactive, failed, activating, ...
+  std::string id;            // canonical name, e.g. "nginx.service"
+  std::string load_state;    // loaded, not-found, masked, bad-setting, error
+  std::string load_error;    // systemd's LoadError message, if any
+  std::string active_state;  // active, inactive, failed, activating, ...
   std::string sub_state;
-  std::string fragment_path;    // unit file path ("" for transient units)
+  std::string fragment_path;  // unit file path ("" for transient units)
   std::vector<std::string> drop_in_paths;
   std::vector<std::string> triggered_by;  // e.g. sockets that activate it
 };
@@ -30,7 +30,7 @@ struct UnitInfo {
 struct UnitStatus {
   std::string active_state;
   std::string sub_state;
-  std::string result;        // Result=: success, exit-code, signal, timeout, ...
+  std::string result;  // Result=: success, exit-code, signal, timeout, ...
   int32_t exec_main_code = 0;
   int32_t exec_main_status = 0;
   uint32_t main_pid = 0;

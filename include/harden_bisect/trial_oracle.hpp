@@ -27,9 +27,9 @@ struct TrialError : std::runtime_error {
 struct TrialTiming {
   std::chrono::milliseconds start_timeout{30'000};  // start job of the copy
   std::chrono::milliseconds settle{5'000};  // window in which probes are retried until they pass
-  std::chrono::milliseconds probe_timeout{5'000};   // one probe run; hitting it = hang
-  std::chrono::milliseconds stop_timeout{15'000};   // then SIGKILL
-  std::chrono::milliseconds retry_pause{200};       // between probe attempts
+  std::chrono::milliseconds probe_timeout{5'000};  // one probe run; hitting it = hang
+  std::chrono::milliseconds stop_timeout{15'000};  // then SIGKILL
+  std::chrono::milliseconds retry_pause{200};      // between probe attempts
 };
 
 // The rungs the search items stand for: item i, rung r -> assignments.

@@ -19,12 +19,12 @@ enum class VerdictKind {
 const char* to_string(VerdictKind kind);
 
 struct Evidence {
-  std::string summary;             // one line: "probe exited 7: curl: (7) Failed to connect"
-  int probe_exit_status = -1;      // exit code, or -1 when the probe did not exit normally
-  std::string probe_output_tail;   // last lines of stdout+stderr, bounded
-  std::string unit_result;         // systemd Result= of the copy, e.g. "exit-code", "signal"
-  int exec_main_code = 0;          // CLD_EXITED=1, CLD_KILLED=2, CLD_DUMPED=3
-  int exec_main_status = 0;        // e.g. 218 (CAPABILITIES), 31 (SIGSYS)
+  std::string summary;               // one line: "probe exited 7: curl: (7) Failed to connect"
+  int probe_exit_status = -1;        // exit code, or -1 when the probe did not exit normally
+  std::string probe_output_tail;     // last lines of stdout+stderr, bounded
+  std::string unit_result;           // systemd Result= of the copy, e.g. "exit-code", "signal"
+  int exec_main_code = 0;            // CLD_EXITED=1, CLD_KILLED=2, CLD_DUMPED=3
+  int exec_main_status = 0;          // e.g. 218 (CAPABILITIES), 31 (SIGSYS)
   std::vector<std::string> journal;  // the copy's journal lines (by invocation id), bounded
 };
 

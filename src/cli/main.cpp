@@ -1,9 +1,9 @@
 // harden-bisect: find, with few trials, the strongest hardening a service survives.
 // main() reads like a table of contents: parse -> validate -> connect -> run -> write -> apply.
 #include <pwd.h>
-#include <sys/stat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -197,19 +197,22 @@ int main(int argc, char** argv) {
                  "by spaces; no shell is involved. Repeatable: all probes must pass. Gets "
                  "HB_UNIT, HB_COPY, HB_MAINPID, HB_TRIAL in its environment")
       ->allow_extra_args(false);
-  app.add_option("--probe-user", o.probe_user,
-                 "Run probes as this user (default: the invoking user under sudo, else the caller)");
+  app.add_option(
+      "--probe-user", o.probe_user,
+      "Run probes as this user (default: the invoking user under sudo, else the caller)");
   app.add_option("--probe-timeout", o.probe_timeout_s,
-                 "Seconds one probe run may take; hitting it is a hang")->capture_default_str();
+                 "Seconds one probe run may take; hitting it is a hang")
+      ->capture_default_str();
   app.add_option("--settle", o.settle_s,
                  "Seconds after start in which failing probes are retried before the verdict")
       ->capture_default_str();
   app.add_option("--start-timeout", o.start_timeout_s, "Seconds a copy may take to start")
       ->capture_default_str();
   app.add_option("--stop-timeout", o.stop_timeout_s,
-                 "Seconds a copy may take to stop before it is SIGKILLed")->capture_default_str();
-  app.add_option("--confirm", o.run.search.confirmations,
-                 "Times the final set must pass in a row")->capture_default_str();
+                 "Seconds a copy may take to stop before it is SIGKILLed")
+      ->capture_default_str();
+  app.add_option("--confirm", o.run.search.confirmations, "Times the final set must pass in a row")
+      ->capture_default_str();
   app.add_option("--retries", o.run.search.retries,
                  "Re-runs of a failing trial before it is believed (flaky probes)")
       ->capture_default_str();
@@ -239,7 +242,8 @@ int main(int argc, char** argv) {
   o.run.state_directory = default_state_directory();
   app.add_option("--state-dir", o.run.state_directory,
                  "Where the per-unit lock and trial journal live ($STATE_DIRECTORY or "
-                 "/var/lib/harden-bisect)")->capture_default_str();
+                 "/var/lib/harden-bisect)")
+      ->capture_default_str();
   app.add_flag("--resume", o.run.resume,
                "Continue an interrupted run of the same unit with the same options: recorded "
                "verdicts are reused, no trial is repeated");
@@ -261,13 +265,14 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^%l%$: %v");
   spdlog::set_level(o.quiet ? spdlog::level::err
-                            : (o.verbose > 1   ? spdlog::level::trace
-                            : o.verbose == 1 ? spdlog::level::debug
-                                             : spdlog::level::info));
+                            : (o.verbose > 1    ? spdlog::level::trace
+                               : o.verbose == 1 ? spdlog::level::debug
+                                                : spdlog::level::info));
   install_interrupt_handlers();
 
   // 2. Input that needs no systemd.
-  if (o.run.unit.empty() && !o.list_options) return exit_with({"no unit given (see --help)", ExitCode::kUsage});
+  if (o.run.unit.empty() && !o.list_options)
+    return exit_with({"no unit given (see --help)", ExitCode::kUsage});
   if (auto s = validate(o); !s) return exit_with(s.error());
   o.run.timing.probe_timeout = seconds_to_ms(o.probe_timeout_s);
   o.run.timing.settle = seconds_to_ms(o.settle_s);
@@ -303,11 +308,13 @@ int main(int argc, char** argv) {
     for (const auto& path : info->drop_in_paths) {
       if (path.size() >= 22 && path.substr(path.size() - 22) == "/50-harden-bisect.conf") {
         if (o.apply) {
-          return exit_with({o.run.unit + " already has " + path + "; remove it and reload "
-                            "systemd before hardening again with --apply",
+          return exit_with({o.run.unit + " already has " + path +
+                                "; remove it and reload "
+                                "systemd before hardening again with --apply",
                             ExitCode::kUnitUnusable});
         }
-        spdlog::warn("{} already has {}; its settings count as the unit's own here", o.run.unit, path);
+        spdlog::warn("{} already has {}; its settings count as the unit's own here", o.run.unit,
+                     path);
       }
     }
   }
@@ -323,7 +330,8 @@ int main(int argc, char** argv) {
                  [&](std::size_t number, const std::vector<std::string>& candidates) {
                    if (o.quiet || !tty) return;
                    std::string what = candidates.empty() ? "(none)" : candidates.front();
-                   if (candidates.size() > 1) what += ", +" + std::to_string(candidates.size() - 1) + " more";
+                   if (candidates.size() > 1)
+                     what += ", +" + std::to_string(candidates.size() - 1) + " more";
                    std::cerr << "\r\033[Ktrial " << number << "  " << candidates.size()
                              << " options  " << what << "  running…" << std::flush;
                  }};
@@ -344,8 +352,8 @@ int main(int argc, char** argv) {
   // A rejected rung that passes on top of the final set means the result is not maximal.
   for (const auto& r : report->rejected) {
     if (r.maximality && r.maximality->passed()) {
-      return exit_with({"not maximal: " + r.rung + " passes when added to the final set",
-                        ExitCode::kFailure});
+      return exit_with(
+          {"not maximal: " + r.rung + " passes when added to the final set", ExitCode::kFailure});
     }
   }
 

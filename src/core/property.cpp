@@ -37,10 +37,9 @@ std::string ip_to_string(const IpPrefix& p) {
 }  // namespace
 
 const char* signature_of(const PropertyValue& value) {
-  static constexpr const char* kSignatures[] = {"b",      "s",       "t",     "u",
-                                                "i",      "as",      "(bas)", "a(iayu)",
-                                                "a(ss)",  "a(sb)",   "a(sasas)", "a(ssbt)",
-                                                "x"};
+  static constexpr const char* kSignatures[] = {"b",        "s",       "t",       "u",     "i",
+                                                "as",       "(bas)",   "a(iayu)", "a(ss)", "a(sb)",
+                                                "a(sasas)", "a(ssbt)", "x"};
   static_assert(std::size(kSignatures) == std::variant_size_v<PropertyValue>);
   return kSignatures[value.index()];
 }

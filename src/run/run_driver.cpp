@@ -238,8 +238,10 @@ Status check_fidelity(SystemdClient& systemd, TrialOracle& trials, const UnitSna
   if (missing.empty()) return {};
   std::string names;
   for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-  return Error{unit.info.id + ": a transient copy cannot reproduce these settings (not supported "
-               "yet): " + names,
+  return Error{unit.info.id +
+                   ": a transient copy cannot reproduce these settings (not supported "
+                   "yet): " +
+                   names,
                ExitCode::kUnitUnusable};
 }
 
@@ -363,9 +365,10 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   const auto& state = unit->info.active_state;
   if (state == "active" || state == "activating" || state == "reloading") {
     if (!config.stop_original) {
-      return Error{unit->info.id + " is running; its copies would compete for its ports, PID "
-                   "files and runtime directories. Pass --stop-original (it is started again "
-                   "afterwards) or stop it first",
+      return Error{unit->info.id +
+                       " is running; its copies would compete for its ports, PID "
+                       "files and runtime directories. Pass --stop-original (it is started again "
+                       "afterwards) or stop it first",
                    ExitCode::kUnitUnusable};
     }
     if (auto s = original.stop(); !s) return s.error();
@@ -403,7 +406,8 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
     }
     record_result(result, planned, *unit, report);
     if (config.check_maximal) check_maximality(result, oracle, observer, report);
-    auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());
+    auto final_props =
+        trials.inspect(trials.assignments_for(result.kept), security_property_specs());
     report.after = score(final_props, *unit);
   } catch (const TrialError& e) {
     return e.error;
@@ -416,7 +420,8 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   reaper.reap_now();
   original.restore();
   if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);
-  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+  report.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
   return report;
 }
 

@@ -156,7 +156,8 @@ Result<RunJournal> journal_from_json(const std::string& text) {
     journal.original_stopped = doc.at("original_stopped").get<bool>();
     for (const auto& t : doc.at("trials")) {
       CandidateSet set;
-      for (const auto& c : t.at("set")) set.push_back({c.at(0).get<std::size_t>(), c.at(1).get<std::size_t>()});
+      for (const auto& c : t.at("set"))
+        set.push_back({c.at(0).get<std::size_t>(), c.at(1).get<std::size_t>()});
       journal.trials.emplace_back(std::move(set), verdict_from_json(t.at("verdict")));
     }
     return journal;

@@ -7,8 +7,9 @@ namespace {
 
 using ExecRead = sdbus::Struct<std::string, std::vector<std::string>, bool, uint64_t, uint64_t,
                                uint64_t, uint64_t, uint32_t, int32_t, int32_t>;
-using ExecExRead = sdbus::Struct<std::string, std::vector<std::string>, std::vector<std::string>,
-                                 uint64_t, uint64_t, uint64_t, uint64_t, uint32_t, int32_t, int32_t>;
+using ExecExRead =
+    sdbus::Struct<std::string, std::vector<std::string>, std::vector<std::string>, uint64_t,
+                  uint64_t, uint64_t, uint64_t, uint32_t, int32_t, int32_t>;
 using ExecExWrite = sdbus::Struct<std::string, std::vector<std::string>, std::vector<std::string>>;
 using IpRaw = sdbus::Struct<int32_t, std::vector<uint8_t>, uint32_t>;
 using BindRaw = sdbus::Struct<std::string, std::string, bool, uint64_t>;
@@ -45,7 +46,8 @@ std::optional<PropertyValue> from_variant(const sdbus::Variant& v, const std::st
   }
   if (signature == "a(ss)") {
     StringPairs out;
-    for (const auto& r : v.get<std::vector<PairRaw>>()) out.emplace_back(std::get<0>(r), std::get<1>(r));
+    for (const auto& r : v.get<std::vector<PairRaw>>())
+      out.emplace_back(std::get<0>(r), std::get<1>(r));
     return PropertyValue{out};
   }
   if (signature == "a(sb)") {
@@ -105,7 +107,8 @@ sdbus::Variant to_variant(const PropertyValue& value) {
           return sdbus::Variant(raw);
         } else if constexpr (std::is_same_v<T, std::vector<BindPath>>) {
           std::vector<BindRaw> raw;
-          for (const auto& b : v) raw.emplace_back(b.source, b.destination, b.ignore_missing, b.flags);
+          for (const auto& b : v)
+            raw.emplace_back(b.source, b.destination, b.ignore_missing, b.flags);
           return sdbus::Variant(raw);
         } else {
           return sdbus::Variant(v);

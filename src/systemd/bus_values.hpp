@@ -1,8 +1,9 @@
 // Conversions between hb::PropertyValue and sdbus::Variant, chosen by D-Bus signature.
 #pragma once
 
-#include <optional>
 #include <sdbus-c++/sdbus-c++.h>
+
+#include <optional>
 #include <string>
 
 #include "harden_bisect/property.hpp"

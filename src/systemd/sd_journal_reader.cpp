@@ -13,8 +13,7 @@ class SdJournalReader final : public JournalReader {
  public:
   explicit SdJournalReader(std::string root) : root_(std::move(root)) {}
 
-  std::vector<std::string> lines(const std::string& invocation_id,
-                                 std::size_t max_lines) override {
+  std::vector<std::string> lines(const std::string& invocation_id, std::size_t max_lines) override {
     if (invocation_id.empty()) return {};
     sd_journal* j = nullptr;
     int r = root_.empty() ? sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM)

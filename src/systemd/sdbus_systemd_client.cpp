@@ -1,15 +1,16 @@
 // SystemdClient over sdbus-c++: one connection, job completion from JobRemoved signals,
 // a single-threaded poll loop (no event-loop thread, so no locking).
+#include "harden_bisect/sdbus_systemd_client.hpp"
+
 #include <poll.h>
-#include <systemd/sd-bus.h>
+#include <sdbus-c++/sdbus-c++.h>
 #include <signal.h>
+#include <systemd/sd-bus.h>
 
 #include <map>
-#include <sdbus-c++/sdbus-c++.h>
 #include <thread>
 
 #include "bus_values.hpp"
-#include "harden_bisect/sdbus_systemd_client.hpp"
 
 namespace hb {
 namespace {
@@ -52,9 +53,9 @@ bool is_transport_error(const sdbus::Error& e) {
          n == "org.freedesktop.DBus.Error.NoReply" ||
          n == "org.freedesktop.DBus.Error.Disconnected" ||
          n == "org.freedesktop.DBus.Error.ServiceUnknown" ||
-         n == "org.freedesktop.DBus.Error.Timeout" ||
-         n == "org.freedesktop.systemd1.UnitExists" || n.rfind("System.Error.ECONN", 0) == 0 ||
-         n == "System.Error.ENOTCONN" || n == "System.Error.EPIPE";
+         n == "org.freedesktop.DBus.Error.Timeout" || n == "org.freedesktop.systemd1.UnitExists" ||
+         n.rfind("System.Error.ECONN", 0) == 0 || n == "System.Error.ENOTCONN" ||
+         n == "System.Error.EPIPE";
 }
 
 // sd_bus_message_dump colours its output when stderr/stdout is a terminal; the text is compared,
@@ -118,8 +119,11 @@ class SdbusSystemdClient final : public SystemdClient {
   Result<UnitInfo> load_unit(const std::string& name) override {
     try {
       sdbus::ObjectPath path;
-      manager_->callMethod("LoadUnit").onInterface(kManager).withTimeout(kCallTimeout)
-          .withArguments(name).storeResultsTo(path);
+      manager_->callMethod("LoadUnit")
+          .onInterface(kManager)
+          .withTimeout(kCallTimeout)
+          .withArguments(name)
+          .storeResultsTo(path);
       auto props = get_all(path, kUnit);
       UnitInfo info;
       info.id = get_or<std::string>(props, "Id", name);
@@ -161,8 +165,8 @@ class SdbusSystemdClient final : public SystemdClient {
 
   // sdbus-c++ cannot walk a value of unknown type; sd-bus can (sd_bus_message_dump), so a
   // second, plain sd-bus connection serves this one call.
-  Result<std::map<std::string, std::string>> dump_properties(const std::string& unit,
-                                                             const std::string& interface) override {
+  Result<std::map<std::string, std::string>> dump_properties(
+      const std::string& unit, const std::string& interface) override {
     std::string path;
     try {
       path = unit_path(unit);
@@ -206,8 +210,10 @@ class SdbusSystemdClient final : public SystemdClient {
       // Any service object carries the full Service interface; the bus's own unit always exists.
       auto proxy = sdbus::createProxy(*connection_, kService, unit_path("dbus.service"));
       std::string xml;
-      proxy->callMethod("Introspect").onInterface("org.freedesktop.DBus.Introspectable")
-          .withTimeout(kCallTimeout).storeResultsTo(xml);
+      proxy->callMethod("Introspect")
+          .onInterface("org.freedesktop.DBus.Introspectable")
+          .withTimeout(kCallTimeout)
+          .storeResultsTo(xml);
       std::set<std::string> names;
       auto begin = xml.find("<interface name=\"org.freedesktop.systemd1.Service\">");
       auto end = xml.find("</interface>", begin);
@@ -232,8 +238,11 @@ class SdbusSystemdClient final : public SystemdClient {
         aux;
     sdbus::ObjectPath job;
     try {
-      manager_->callMethod("StartTransientUnit").onInterface(kManager).withTimeout(kCallTimeout)
-          .withArguments(name, std::string("replace"), props, aux).storeResultsTo(job);
+      manager_->callMethod("StartTransientUnit")
+          .onInterface(kManager)
+          .withTimeout(kCallTimeout)
+          .withArguments(name, std::string("replace"), props, aux)
+          .storeResultsTo(job);
     } catch (const sdbus::Error& e) {
       if (is_transport_error(e)) return bus_error(e, "while starting transient unit " + name);
       return StartOutcome{true, e.getName() + ": " + e.getMessage(), ""};
@@ -252,8 +261,11 @@ class SdbusSystemdClient final : public SystemdClient {
     try {
       sdbus::ObjectPath path;
       try {
-        manager_->callMethod("GetUnit").onInterface(kManager).withTimeout(kCallTimeout)
-            .withArguments(name).storeResultsTo(path);
+        manager_->callMethod("GetUnit")
+            .onInterface(kManager)
+            .withTimeout(kCallTimeout)
+            .withArguments(name)
+            .storeResultsTo(path);
       } catch (const sdbus::Error& e) {
         if (!is_no_such_unit(e)) throw;
         s.active_state = "inactive";
@@ -284,8 +296,11 @@ class SdbusSystemdClient final : public SystemdClient {
     try {
       sdbus::ObjectPath job;
       try {
-        manager_->callMethod("StopUnit").onInterface(kManager).withTimeout(kCallTimeout)
-            .withArguments(name, std::string("replace")).storeResultsTo(job);
+        manager_->callMethod("StopUnit")
+            .onInterface(kManager)
+            .withTimeout(kCallTimeout)
+            .withArguments(name, std::string("replace"))
+            .storeResultsTo(job);
         auto waited = wait_job(job, deadline);
         if (!waited && waited.error().code != ExitCode::kFailure) return waited.error();
       } catch (const sdbus::Error& e) {
@@ -294,7 +309,9 @@ class SdbusSystemdClient final : public SystemdClient {
       if (!wait_inactive(name, deadline)) {
         // The unit ignores SIGTERM or hangs in ExecStop: escalate.
         try {
-          manager_->callMethod("KillUnit").onInterface(kManager).withTimeout(kCallTimeout)
+          manager_->callMethod("KillUnit")
+              .onInterface(kManager)
+              .withTimeout(kCallTimeout)
               .withArguments(name, std::string("all"), int32_t{SIGKILL});
         } catch (const sdbus::Error& e) {
           if (!is_no_such_unit(e)) throw;
@@ -304,7 +321,9 @@ class SdbusSystemdClient final : public SystemdClient {
         }
       }
       try {
-        manager_->callMethod("ResetFailedUnit").onInterface(kManager).withTimeout(kCallTimeout)
+        manager_->callMethod("ResetFailedUnit")
+            .onInterface(kManager)
+            .withTimeout(kCallTimeout)
             .withArguments(name);
       } catch (const sdbus::Error& e) {
         if (!is_no_such_unit(e) && e.getName() != "org.freedesktop.systemd1.LoadFailed") throw;
@@ -319,8 +338,10 @@ class SdbusSystemdClient final : public SystemdClient {
                             std::chrono::milliseconds timeout) override {
     try {
       sdbus::ObjectPath job;
-      manager_->callMethod(restart ? "RestartUnit" : "StartUnit").onInterface(kManager)
-          .withTimeout(kCallTimeout).withArguments(name, std::string("replace"))
+      manager_->callMethod(restart ? "RestartUnit" : "StartUnit")
+          .onInterface(kManager)
+          .withTimeout(kCallTimeout)
+          .withArguments(name, std::string("replace"))
           .storeResultsTo(job);
       return wait_job(job, Clock::now() + timeout);
     } catch (const sdbus::Error& e) {
@@ -338,12 +359,14 @@ class SdbusSystemdClient final : public SystemdClient {
   }
 
   Result<std::vector<std::string>> list_units(const std::string& prefix) override {
-    using UnitRow = sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
-                                  std::string, sdbus::ObjectPath, uint32_t, std::string,
-                                  sdbus::ObjectPath>;
+    using UnitRow =
+        sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,
+                      sdbus::ObjectPath, uint32_t, std::string, sdbus::ObjectPath>;
     try {
       std::vector<UnitRow> rows;
-      manager_->callMethod("ListUnits").onInterface(kManager).withTimeout(kCallTimeout)
+      manager_->callMethod("ListUnits")
+          .onInterface(kManager)
+          .withTimeout(kCallTimeout)
           .storeResultsTo(rows);
       std::vector<std::string> names;
       for (const auto& row : rows) {
@@ -359,16 +382,22 @@ class SdbusSystemdClient final : public SystemdClient {
   // LoadUnit, not GetUnit: an inactive unit nobody references is unloaded right away.
   std::string unit_path(const std::string& unit) {
     sdbus::ObjectPath path;
-    manager_->callMethod("LoadUnit").onInterface(kManager).withTimeout(kCallTimeout)
-        .withArguments(unit).storeResultsTo(path);
+    manager_->callMethod("LoadUnit")
+        .onInterface(kManager)
+        .withTimeout(kCallTimeout)
+        .withArguments(unit)
+        .storeResultsTo(path);
     return path;
   }
 
   PropertyMap get_all(const std::string& path, const std::string& interface) {
     auto proxy = sdbus::createProxy(*connection_, kService, path);
     PropertyMap props;
-    proxy->callMethod("GetAll").onInterface(kProperties).withTimeout(kCallTimeout)
-        .withArguments(interface).storeResultsTo(props);
+    proxy->callMethod("GetAll")
+        .onInterface(kProperties)
+        .withTimeout(kCallTimeout)
+        .withArguments(interface)
+        .storeResultsTo(props);
     return props;
   }
 
@@ -395,7 +424,8 @@ class SdbusSystemdClient final : public SystemdClient {
         return result;
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return Error{"job " + job + " did not finish in time", ExitCode::kFailure};
+      if (left.count() <= 0)
+        return Error{"job " + job + " did not finish in time", ExitCode::kFailure};
       pump(std::min(left, std::chrono::milliseconds(100)));
     }
   }
@@ -412,7 +442,7 @@ class SdbusSystemdClient final : public SystemdClient {
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<sdbus::IProxy> manager_;
   std::map<std::string, std::string> finished_jobs_;  // job path -> JobRemoved result
-  sd_bus* raw_bus_ = nullptr;  // for dump_properties only
+  sd_bus* raw_bus_ = nullptr;                         // for dump_properties only
 };
 
 }  // namespace

@@ -55,7 +55,8 @@ class RetryingSystemdClient final : public SystemdClient {
     spdlog::warn("systemd did not answer ({}); waiting for it", first.error().message);
     auto state = status(name);
     if (!state) return state.error();
-    if (state->active_state == "inactive") return retry([&] { return inner_->start_transient(name, properties, timeout); });
+    if (state->active_state == "inactive")
+      return retry([&] { return inner_->start_transient(name, properties, timeout); });
     const auto deadline = Clock::now() + timeout;
     while (state->active_state == "activating" && Clock::now() < deadline) {
       std::this_thread::sleep_for(kPause);

@@ -22,7 +22,8 @@ std::string last_line(const std::string& text) {
   auto end = text.find_last_not_of("\n ");
   if (end == std::string::npos) return "";
   auto begin = text.rfind('\n', end);
-  return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+  return text.substr(begin == std::string::npos ? 0 : begin + 1,
+                     end - (begin == std::string::npos ? 0 : begin + 1) + 1);
 }
 
 // The last journal line the service itself wrote (the manager's lines name the unit).
@@ -119,10 +120,10 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
   }
   if (started->job_result != "done") {
     verdict.kind = VerdictKind::kStartFailed;
-    verdict.evidence.summary =
-        started->job_result == "timeout"
-            ? "start job did not finish within " + std::to_string(timing_.start_timeout.count()) + " ms"
-            : "start job " + started->job_result;
+    verdict.evidence.summary = started->job_result == "timeout"
+                                   ? "start job did not finish within " +
+                                         std::to_string(timing_.start_timeout.count()) + " ms"
+                                   : "start job " + started->job_result;
   } else {
     verdict = probe_until_settled(name, std::to_string(copies_));
   }
@@ -209,9 +210,9 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::str
   } else {
     verdict.kind = VerdictKind::kFail;
     verdict.evidence.probe_exit_status = last.status == ProbeStatus::kExited ? last.exit_code : -1;
-    verdict.evidence.summary =
-        (last.status == ProbeStatus::kExited ? "probe exited " + std::to_string(last.exit_code)
-                                             : "probe killed by signal " + std::to_string(last.signal));
+    verdict.evidence.summary = (last.status == ProbeStatus::kExited
+                                    ? "probe exited " + std::to_string(last.exit_code)
+                                    : "probe killed by signal " + std::to_string(last.signal));
     if (auto line = last_line(last.output); !line.empty()) verdict.evidence.summary += ": " + line;
   }
   return verdict;
@@ -244,12 +245,12 @@ void TrialOracle::finish(const std::string& copy, Verdict& verdict) {
 PropertyList TrialOracle::inspect(const std::vector<Assignment>& assignments,
                                   const std::vector<PropertySpec>& specs) {
   const auto name = next_copy_name();
-  auto started = systemd_.start_transient(name, copy_properties(assignments, name),
-                                          timing_.start_timeout);
+  auto started =
+      systemd_.start_transient(name, copy_properties(assignments, name), timing_.start_timeout);
   if (!started) throw TrialError(started.error());
   if (started->rejected) {
-    throw TrialError(Error{"systemd rejected the final set: " + started->rejection,
-                           ExitCode::kSystemd});
+    throw TrialError(
+        Error{"systemd rejected the final set: " + started->rejection, ExitCode::kSystemd});
   }
   auto props = systemd_.read_properties(name, "org.freedesktop.systemd1.Service", specs);
   auto stopped = systemd_.stop(name, timing_.stop_timeout);
@@ -267,9 +268,9 @@ std::map<std::string, std::string> TrialOracle::dump_baseline_copy() {
   auto started = systemd_.start_transient(name, copy_properties({}, name), timing_.start_timeout);
   if (!started) throw TrialError(started.error());
   if (started->rejected) {
-    throw TrialError(Error{"systemd refused a plain copy of " + unit_.info.id + ": " +
-                               started->rejection,
-                           ExitCode::kUnitUnusable});
+    throw TrialError(
+        Error{"systemd refused a plain copy of " + unit_.info.id + ": " + started->rejection,
+              ExitCode::kUnitUnusable});
   }
   auto dump = systemd_.dump_properties(name, "org.freedesktop.systemd1.Service");
   auto stopped = systemd_.stop(name, timing_.stop_timeout);

@@ -22,11 +22,10 @@ hb::SystemdClient& client() {
 hb::PropertyList python_server(int port) {
   return {
       {"Type", std::string("exec")},
-      {"ExecStartEx", std::vector<hb::ExecCommand>{
-                          {"/usr/bin/python3",
-                           {"/usr/bin/python3", "-m", "http.server", std::to_string(port),
-                            "--bind", "127.0.0.1"},
-                           {}}}},
+      {"ExecStartEx", std::vector<hb::ExecCommand>{{"/usr/bin/python3",
+                                                    {"/usr/bin/python3", "-m", "http.server",
+                                                     std::to_string(port), "--bind", "127.0.0.1"},
+                                                    {}}}},
   };
 }
 
@@ -34,7 +33,12 @@ hb::PropertyList python_server(int port) {
 bool reachable(int port) {
   hb::PosixProbeRunner runner;
   hb::ProbeSpec spec;
-  spec.argv = {"/usr/bin/curl", "-sf", "-m", "1", "-o", "/dev/null",
+  spec.argv = {"/usr/bin/curl",
+               "-sf",
+               "-m",
+               "1",
+               "-o",
+               "/dev/null",
                "http://127.0.0.1:" + std::to_string(port) + "/"};
   for (int i = 0; i < 50; ++i) {
     if (runner.run(spec).healthy()) return true;

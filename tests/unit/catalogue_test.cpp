@@ -275,8 +275,9 @@ TEST_SUITE("catalogue") {
   }
 
   TEST_CASE("control characters from the file never reach an error message") {
-    auto message = parse_error("version: 1\noptions:\n  - id: X\n    group: \"a\\rb\\e[31m\"\n"
-                               "    rungs: [NoNewPrivileges=yes]\n    why: x\n");
+    auto message = parse_error(
+        "version: 1\noptions:\n  - id: X\n    group: \"a\\rb\\e[31m\"\n"
+        "    rungs: [NoNewPrivileges=yes]\n    why: x\n");
     CHECK(message.find('\r') == std::string::npos);
     CHECK(message.find('\x1b') == std::string::npos);
     CHECK(message.find("unknown group") != std::string::npos);

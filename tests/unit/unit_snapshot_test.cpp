@@ -1,7 +1,7 @@
 // Refusing unusable unit names, and proving a copy reproduces the original.
-#include <doctest/doctest.h>
-
 #include "harden_bisect/unit_snapshot.hpp"
+
+#include <doctest/doctest.h>
 
 TEST_SUITE("snapshot") {
   TEST_CASE("only instantiated .service names pass the name check, with exit code 4") {
