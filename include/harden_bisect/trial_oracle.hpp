@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harden_bisect/catalogue.hpp"
+#include "harden_bisect/clock.hpp"
 #include "harden_bisect/oracle.hpp"
 #include "harden_bisect/probe_runner.hpp"
 #include "harden_bisect/systemd_client.hpp"
@@ -38,11 +39,18 @@ using ItemRungs = std::vector<std::vector<std::vector<Assignment>>>;
 class TrialOracle final : public Oracle {
  public:
   // `probes` are run in order (all must pass) with HB_* variables added to their environment.
+  // Every wait (settle, retry pause) goes through `clock`.
   TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
               const UnitSnapshot& unit, ItemRungs rungs, std::vector<ProbeSpec> probe_specs,
-              TrialTiming timing, std::string copy_prefix);
+              TrialTiming timing, std::string copy_prefix, Clock& clock = SteadyClock::instance());
 
+  // One trial; its probes see HB_TRIAL = the trial's number (see number_next_trial).
   Verdict evaluate(const CandidateSet& set) override;
+
+  // The number the next evaluate() passes as HB_TRIAL. By default trials are numbered
+  // 1, 2, ... in evaluate() order, like the report; a resumed run whose first trials were
+  // replayed from its journal (and never reached this oracle) sets where numbering goes on.
+  void number_next_trial(std::size_t number) { next_trial_ = number; }
 
   // Starts a copy with `assignments`, reads `specs` from it, and stops it (for the final score).
   PropertyList inspect(const std::vector<Assignment>& assignments,
@@ -62,7 +70,7 @@ class TrialOracle final : public Oracle {
   Result<PropertyList> prepare(const std::vector<Assignment>& assignments,
                                const std::string& name) const;
   PropertyList copy_properties(const std::vector<Assignment>& assignments, const std::string& name);
-  Verdict probe_until_settled(const std::string& copy, const std::string& trial_number);
+  Verdict probe_until_settled(const std::string& copy, std::size_t trial);
   void finish(const std::string& copy, Verdict& verdict);
 
   SystemdClient& systemd_;
@@ -73,7 +81,9 @@ class TrialOracle final : public Oracle {
   std::vector<ProbeSpec> probe_specs_;
   TrialTiming timing_;
   std::string copy_prefix_;
+  Clock& clock_;
   std::size_t copies_ = 0;
+  std::size_t next_trial_ = 1;
 };
 
 }  // namespace hb

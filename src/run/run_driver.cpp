@@ -12,7 +12,7 @@
 namespace hb {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using RunClock = std::chrono::steady_clock;  // wall time of the run, for the report
 
 // The search works on options with only the rungs that strengthen this unit.
 struct PlannedOption {
@@ -315,7 +315,7 @@ void check_maximality(const SearchResult& result, Oracle& oracle, const TrialObs
 
 Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
                                 RunPorts ports) {
-  const auto started_at = Clock::now();
+  const auto started_at = RunClock::now();
   RunReport report;
   report.unit = config.unit;
 
@@ -421,7 +421,7 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   original.restore();
   if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);
   report.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+      std::chrono::duration_cast<std::chrono::milliseconds>(RunClock::now() - started_at);
   return report;
 }
 

@@ -2,18 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 namespace hb {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr auto kPause = std::chrono::milliseconds(200);
 
 class RetryingSystemdClient final : public SystemdClient {
  public:
-  RetryingSystemdClient(std::unique_ptr<SystemdClient> inner, std::chrono::milliseconds patience)
-      : inner_(std::move(inner)), patience_(patience) {}
+  RetryingSystemdClient(std::unique_ptr<SystemdClient> inner, std::chrono::milliseconds patience,
+                        Clock& clock)
+      : inner_(std::move(inner)), patience_(patience), clock_(clock) {}
 
   Result<UnitInfo> load_unit(const std::string& name) override {
     return retry([&] { return inner_->load_unit(name); });
@@ -57,9 +55,9 @@ class RetryingSystemdClient final : public SystemdClient {
     if (!state) return state.error();
     if (state->active_state == "inactive")
       return retry([&] { return inner_->start_transient(name, properties, timeout); });
-    const auto deadline = Clock::now() + timeout;
-    while (state->active_state == "activating" && Clock::now() < deadline) {
-      std::this_thread::sleep_for(kPause);
+    const auto deadline = clock_.now() + timeout;
+    while (state->active_state == "activating" && clock_.now() < deadline) {
+      clock_.sleep_for(kPause);
       state = status(name);
       if (!state) return state.error();
     }
@@ -70,10 +68,10 @@ class RetryingSystemdClient final : public SystemdClient {
   template <class F>
   auto retry(F call) -> decltype(call()) {
     auto result = call();
-    const auto deadline = Clock::now() + patience_;
-    while (!result && result.error().retryable && Clock::now() < deadline) {
+    const auto deadline = clock_.now() + patience_;
+    while (!result && result.error().retryable && clock_.now() < deadline) {
       spdlog::debug("retrying after: {}", result.error().message);
-      std::this_thread::sleep_for(kPause);
+      clock_.sleep_for(kPause);
       result = call();
     }
     return result;
@@ -81,13 +79,14 @@ class RetryingSystemdClient final : public SystemdClient {
 
   std::unique_ptr<SystemdClient> inner_;
   std::chrono::milliseconds patience_;
+  Clock& clock_;
 };
 
 }  // namespace
 
 std::unique_ptr<SystemdClient> make_retrying(std::unique_ptr<SystemdClient> inner,
-                                             std::chrono::milliseconds patience) {
-  return std::make_unique<RetryingSystemdClient>(std::move(inner), patience);
+                                             std::chrono::milliseconds patience, Clock& clock) {
+  return std::make_unique<RetryingSystemdClient>(std::move(inner), patience, clock);
 }
 
 }  // namespace hb

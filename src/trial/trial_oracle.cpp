@@ -2,21 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "exit_status.hpp"
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/interrupt.hpp"
+#include "harden_bisect/probe_until_healthy.hpp"
 
 namespace hb {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr std::size_t kJournalLines = 20;
-
-std::chrono::milliseconds since(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-}
+constexpr std::chrono::milliseconds kStatePoll{20};  // while the copy is still activating
 
 std::string last_line(const std::string& text) {
   auto end = text.find_last_not_of("\n ");
@@ -36,8 +31,10 @@ std::string last_own_line(const std::vector<std::string>& journal, const std::st
   return "";
 }
 
+Error interrupted_error() { return Error{"interrupted", ExitCode::kInterrupted}; }
+
 void check_interrupted() {
-  if (interrupted()) throw TrialError(Error{"interrupted", ExitCode::kInterrupted});
+  if (interrupted()) throw TrialError(interrupted_error());
 }
 
 // A oneshot service is "up" once it ran (inactive with success); others must be active.
@@ -56,7 +53,7 @@ bool died(const UnitStatus& s, bool oneshot) {
 TrialOracle::TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
                          const UnitSnapshot& unit, ItemRungs rungs,
                          std::vector<ProbeSpec> probe_specs, TrialTiming timing,
-                         std::string copy_prefix)
+                         std::string copy_prefix, Clock& clock)
     : systemd_(systemd),
       probes_(probes),
       journal_(journal),
@@ -64,7 +61,8 @@ TrialOracle::TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalRea
       rungs_(std::move(rungs)),
       probe_specs_(std::move(probe_specs)),
       timing_(timing),
-      copy_prefix_(std::move(copy_prefix)) {}
+      copy_prefix_(std::move(copy_prefix)),
+      clock_(clock) {}
 
 std::string TrialOracle::next_copy_name() {
   return copy_prefix_ + std::to_string(++copies_) + ".service";
@@ -100,14 +98,15 @@ PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignm
 
 Verdict TrialOracle::evaluate(const CandidateSet& set) {
   check_interrupted();
-  const auto start = Clock::now();
+  const auto start = clock_.now();
+  const auto trial = next_trial_++;
   const auto name = next_copy_name();
   Verdict verdict;
   auto props = prepare(assignments_for(set), name);
   if (!props) {  // an assignment this unit cannot take: leaves the search like a rejection
     verdict.kind = VerdictKind::kUnsupported;
     verdict.evidence.summary = props.error().message;
-    verdict.duration = since(start);
+    verdict.duration = elapsed_since(clock_, start);
     return verdict;
   }
   auto started = systemd_.start_transient(name, *props, timing_.start_timeout);
@@ -115,7 +114,7 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
   if (started->rejected) {  // nothing was created
     verdict.kind = VerdictKind::kUnsupported;
     verdict.evidence.summary = "systemd rejected the settings: " + started->rejection;
-    verdict.duration = since(start);
+    verdict.duration = elapsed_since(clock_, start);
     return verdict;
   }
   if (started->job_result != "done") {
@@ -125,16 +124,23 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
                                          std::to_string(timing_.start_timeout.count()) + " ms"
                                    : "start job " + started->job_result;
   } else {
-    verdict = probe_until_settled(name, std::to_string(copies_));
+    try {
+      verdict = probe_until_settled(name, trial);
+    } catch (const TrialError&) {
+      // The run ends (bus failure, Ctrl-C, unusable probe); do not leave this copy running
+      // until the driver's reaper gets to it. Best effort: the bus may be what failed.
+      (void)systemd_.stop(name, timing_.stop_timeout);
+      throw;
+    }
   }
   finish(name, verdict);
-  verdict.duration = since(start);
+  verdict.duration = elapsed_since(clock_, start);
   return verdict;
 }
 
-Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::string& trial) {
+Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t trial) {
   const bool oneshot = unit_.type == "oneshot";
-  const auto deadline = Clock::now() + timing_.settle;
+  const auto deadline = clock_.now() + timing_.settle;
   Verdict verdict;
   UnitStatus status;
   for (;;) {  // wait for the copy to come up (or die)
@@ -147,60 +153,51 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::str
       return verdict;
     }
     if (settled(status, oneshot)) break;
-    if (Clock::now() >= deadline) {
+    if (clock_.now() >= deadline) {
       verdict.kind = VerdictKind::kStartFailed;
       verdict.evidence.summary = "copy still " + status.active_state + " after the settle window";
       return verdict;
     }
     check_interrupted();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    clock_.sleep_for(kStatePoll);
   }
 
-  ProbeResult last;
-  for (int attempt = 1;; ++attempt) {
-    check_interrupted();
-    bool all_passed = true;
-    bool copy_died = false;
-    for (auto spec : probe_specs_) {
-      spec.timeout = timing_.probe_timeout;
-      spec.cancel = [&] {
-        if (interrupted()) return true;
-        auto s = systemd_.status(copy);
-        copy_died = s && died(*s, oneshot);
-        return copy_died;
-      };
-      spec.env.push_back({"HB_UNIT", unit_.info.id});
-      spec.env.push_back({"HB_COPY", copy});
-      spec.env.push_back({"HB_MAINPID", std::to_string(status.main_pid)});
-      spec.env.push_back({"HB_TRIAL", trial});
-      spec.env.push_back({"HB_ATTEMPT", std::to_string(attempt)});
-      last = probes_.run(spec);
-      if (last.status == ProbeStatus::kSpawnFailed) {
-        throw TrialError(Error{last.spawn_error, ExitCode::kBadInput});
-      }
-      if (!last.healthy()) {
-        all_passed = false;
-        break;
-      }
-      if (copy_died) break;  // a probe may pass against a half-dead copy; the check below decides
-    }
-    check_interrupted();
-    if (all_passed && !copy_died) {
+  ProbeHooks hooks;
+  hooks.env = [&](int attempt) {
+    return ProbeEnv{{"HB_UNIT", unit_.info.id},
+                    {"HB_COPY", copy},
+                    {"HB_MAINPID", std::to_string(status.main_pid)},
+                    {"HB_TRIAL", std::to_string(trial)},
+                    {"HB_ATTEMPT", std::to_string(attempt)}};
+  };
+  hooks.target_died = [&]() -> Result<bool> {
+    auto s = systemd_.status(copy);
+    if (!s) return s.error();
+    return died(*s, oneshot);
+  };
+  hooks.cancelled = [] { return interrupted(); };
+  const ProbeWindow window{deadline, timing_.probe_timeout, timing_.retry_pause};
+  auto probed = probe_until_healthy(probes_, clock_, probe_specs_, window, hooks);
+  const auto& last = probed.last;
+  switch (probed.outcome) {
+    case ProbeOutcome::kHealthy:
       verdict.kind = VerdictKind::kPass;
       verdict.evidence.probe_exit_status = 0;
       verdict.evidence.summary = "probe passed";
       return verdict;
-    }
-    auto s = systemd_.status(copy);
-    if (!s) throw TrialError(s.error());
-    if (died(*s, oneshot)) {
+    case ProbeOutcome::kTargetDied:
       verdict.kind = VerdictKind::kStartFailed;
       verdict.evidence.summary = "copy died while probing";
       verdict.evidence.probe_output_tail = last.output;
       return verdict;
-    }
-    if (Clock::now() + timing_.retry_pause >= deadline) break;
-    std::this_thread::sleep_for(timing_.retry_pause);
+    case ProbeOutcome::kSpawnFailed:
+      throw TrialError(Error{last.spawn_error, ExitCode::kBadInput});
+    case ProbeOutcome::kCancelled:
+      throw TrialError(interrupted_error());
+    case ProbeOutcome::kError:
+      throw TrialError(*probed.error);
+    case ProbeOutcome::kUnhealthy:
+      break;
   }
   verdict.evidence.probe_output_tail = last.output;
   if (last.status == ProbeStatus::kTimedOut) {
@@ -221,7 +218,10 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, const std::str
 // Records systemd's view of the copy, stops it, and attaches its journal.
 void TrialOracle::finish(const std::string& copy, Verdict& verdict) {
   auto status = systemd_.status(copy);
-  if (!status) throw TrialError(status.error());
+  if (!status) {
+    (void)systemd_.stop(copy, timing_.stop_timeout);  // best effort, as in evaluate()
+    throw TrialError(status.error());
+  }
   auto& ev = verdict.evidence;
   ev.unit_result = status->result;
   ev.exec_main_code = status->exec_main_code;
