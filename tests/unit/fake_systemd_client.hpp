@@ -44,6 +44,11 @@ inline UnitStatus fake_exited_ok() { return {"inactive", "dead", "success", 1, 0
 // ... or stays "active (exited)" (RemainAfterExit=yes).
 inline UnitStatus fake_remained() { return {"active", "exited", "success", 1, 0, 0, ""}; }
 
+// An error of the bus or the manager (kind: systemd), retryable or not.
+inline Error fake_bus_error(std::string message, bool retryable = false) {
+  return Error{std::move(message), ExitCode::kSystemd, retryable};
+}
+
 // What happens when a unit is started (a transient copy, or start/restart of a real unit).
 struct UnitScript {
   std::optional<std::string> rejection;  // StartTransientUnit refused (copies only)
@@ -131,6 +136,12 @@ class FakeSystemdClient final : public SystemdClient {
     return *this;
   }
 
+  // What read_properties returns for a real unit (any interface; filtered by the specs).
+  FakeSystemdClient& unit_properties(const std::string& unit, PropertyList properties) {
+    units_[unit].started_with = std::move(properties);
+    return *this;
+  }
+
   // How each transient copy behaves, chosen from its name and StartTransientUnit properties.
   // Default: it starts and keeps running.
   FakeSystemdClient& script_copies(
@@ -145,8 +156,10 @@ class FakeSystemdClient final : public SystemdClient {
     return *this;
   }
 
-  // The next `times` calls of `method` fail with `error`.
-  FakeSystemdClient& fail(SystemdMethod method, Error error, int times = 1) {
+  // After `after` more calls of `method` succeed, the next `times` ones fail with `error`.
+  // Scripts queue up per method in the order given.
+  FakeSystemdClient& fail(SystemdMethod method, Error error, int times = 1, int after = 0) {
+    for (int i = 0; i < after; ++i) failures_[method].push_back(std::nullopt);
     for (int i = 0; i < times; ++i) failures_[method].push_back(error);
     return *this;
   }
@@ -239,7 +252,7 @@ class FakeSystemdClient final : public SystemdClient {
                                        const std::vector<PropertySpec>& specs) override {
     if (auto e = called(SystemdMethod::kReadProperties, unit)) return *e;
     auto it = units_.find(unit);
-    if (it == units_.end()) return Error{"no unit " + unit, ExitCode::kSystemd};
+    if (it == units_.end()) return fake_bus_error("no unit " + unit);
     PropertyList out;  // what the copy was started with, restricted to what was asked
     for (const auto& p : it->second.started_with) {
       if (std::any_of(specs.begin(), specs.end(),
@@ -254,7 +267,7 @@ class FakeSystemdClient final : public SystemdClient {
                                                              const std::string&) override {
     if (auto e = called(SystemdMethod::kDumpProperties, unit)) return *e;
     auto it = units_.find(unit);
-    if (it == units_.end()) return Error{"no unit " + unit, ExitCode::kSystemd};
+    if (it == units_.end()) return fake_bus_error("no unit " + unit);
     if (!it->second.transient) return it->second.dump;
     if (copy_dump_) return *copy_dump_;
     for (const auto& [name, u] : units_) {
@@ -276,7 +289,7 @@ class FakeSystemdClient final : public SystemdClient {
       return StartOutcome{true, "org.freedesktop.DBus.Error.InvalidArgs: " + *script.rejection, ""};
     }
     if (units_.count(name) && !units_[name].stopped) {
-      return Error{"Unit " + name + " already exists", ExitCode::kSystemd};
+      return fake_bus_error("Unit " + name + " already exists");
     }
     auto& u = units_[name];
     u = FakeUnit{};
@@ -285,7 +298,7 @@ class FakeSystemdClient final : public SystemdClient {
     u.started_with = properties;
     started_copies_.push_back(name);
     auto job = begin(u, script, timeout);
-    if (script.reply_lost) return Error{"Connection timed out", ExitCode::kSystemd, true};
+    if (script.reply_lost) return fake_bus_error("Connection timed out", true);
     return StartOutcome{false, "", job};
   }
 
@@ -353,11 +366,10 @@ class FakeSystemdClient final : public SystemdClient {
     calls_.push_back({method, unit});
     if (reexec_calls_ > 0) {
       --reexec_calls_;
-      return Error{"org.freedesktop.DBus.Error.NoReply: systemd is re-executing",
-                   ExitCode::kSystemd, true};
+      return fake_bus_error("org.freedesktop.DBus.Error.NoReply: systemd is re-executing", true);
     }
     if (auto& queue = failures_[method]; !queue.empty()) {
-      auto e = queue.front();
+      auto e = queue.front();  // nullopt: a call scripted to succeed
       queue.pop_front();
       return e;
     }
@@ -388,7 +400,7 @@ class FakeSystemdClient final : public SystemdClient {
   std::map<std::string, FakeUnit> units_;
   std::function<UnitScript(const std::string&, const PropertyList&)> copy_script_;
   std::map<std::string, std::deque<UnitScript>> start_scripts_;
-  std::map<SystemdMethod, std::deque<Error>> failures_;
+  std::map<SystemdMethod, std::deque<std::optional<Error>>> failures_;
   int reexec_calls_ = 0;
   std::set<std::string> known_;
   std::optional<std::map<std::string, std::string>> copy_dump_;

@@ -124,7 +124,7 @@ TEST_SUITE("trial") {
     hb::ProbeHooks hooks;
     hooks.target_died = [&]() -> hb::Result<bool> {
       if (++asked < 3) return false;
-      return hb::Error{"bus gone", hb::ExitCode::kSystemd};
+      return hb::Error{"bus gone"};
     };
     auto got = hb::probe_until_healthy(runner, clock, {probe("/a")},
                                        window_of(clock, milliseconds(5'000)), hooks);

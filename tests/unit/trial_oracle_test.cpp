@@ -13,6 +13,7 @@ namespace {
 using hb::TrialError;
 using hb::Verdict;
 using hb::VerdictKind;
+using hb::testing::fake_bus_error;
 using hb::testing::FakeClock;
 using hb::testing::FakeProbe;
 using hb::testing::FakeProbeRunner;
@@ -357,7 +358,7 @@ TEST_SUITE("trial") {
 
   TEST_CASE("a bus failure while probing aborts the trial and still stops the copy") {
     Bench b;
-    const hb::Error reset{"Connection reset by peer", hb::ExitCode::kSystemd};
+    const hb::Error reset = fake_bus_error("Connection reset by peer");
     b.probes.respond([&](const hb::ProbeSpec&) {
       // The check while the probe runs ignores the error; the one after the round does not.
       b.systemd.fail(SystemdMethod::kStatus, reset, 2);
@@ -377,14 +378,14 @@ TEST_SUITE("trial") {
   TEST_CASE("bus failures starting, reading or stopping a copy are TrialErrors") {
     SUBCASE("start") {
       Bench b;
-      b.systemd.fail(SystemdMethod::kStartTransient, {"Access denied", hb::ExitCode::kSystemd});
+      b.systemd.fail(SystemdMethod::kStartTransient, fake_bus_error("Access denied"));
       auto oracle = b.oracle();
       CHECK_THROWS_AS((void)oracle.evaluate({}), TrialError);
       CHECK(b.systemd.started_copies().empty());
     }
     SUBCASE("the first state check") {
       Bench b;
-      b.systemd.fail(SystemdMethod::kStatus, {"gone", hb::ExitCode::kSystemd});
+      b.systemd.fail(SystemdMethod::kStatus, fake_bus_error("gone"));
       auto oracle = b.oracle();
       CHECK_THROWS_AS((void)oracle.evaluate({}), TrialError);
       CHECK(b.systemd.running_copies().empty());
@@ -393,7 +394,7 @@ TEST_SUITE("trial") {
       Bench b;
       b.probes.respond([&](const hb::ProbeSpec&) {
         // One for the check while probing (ignored), one for the verdict's evidence.
-        b.systemd.fail(SystemdMethod::kStatus, {"gone", hb::ExitCode::kSystemd}, 2);
+        b.systemd.fail(SystemdMethod::kStatus, fake_bus_error("gone"), 2);
         return FakeProbe::passes();
       });
       auto oracle = b.oracle();
@@ -402,7 +403,7 @@ TEST_SUITE("trial") {
     }
     SUBCASE("stop") {
       Bench b;
-      b.systemd.fail(SystemdMethod::kStop, {"Access denied", hb::ExitCode::kSystemd});
+      b.systemd.fail(SystemdMethod::kStop, fake_bus_error("Access denied"));
       auto oracle = b.oracle();
       try {
         (void)oracle.evaluate({});
@@ -444,11 +445,11 @@ TEST_SUITE("trial") {
     }
     b.systemd.script_copies(
         [](const std::string&, const hb::PropertyList&) { return UnitScript::running(); });
-    b.systemd.fail(SystemdMethod::kReadProperties, {"bus gone", hb::ExitCode::kSystemd});
+    b.systemd.fail(SystemdMethod::kReadProperties, fake_bus_error("bus gone"));
     CHECK_THROWS_AS((void)oracle.inspect({}, {}), TrialError);
-    b.systemd.fail(SystemdMethod::kDumpProperties, {"bus gone", hb::ExitCode::kSystemd});
+    b.systemd.fail(SystemdMethod::kDumpProperties, fake_bus_error("bus gone"));
     CHECK_THROWS_AS((void)oracle.dump_baseline_copy(), TrialError);
-    b.systemd.fail(SystemdMethod::kStartTransient, {"bus gone", hb::ExitCode::kSystemd}, 2);
+    b.systemd.fail(SystemdMethod::kStartTransient, fake_bus_error("bus gone"), 2);
     CHECK_THROWS_AS((void)oracle.inspect({}, {}), TrialError);
     CHECK_THROWS_AS((void)oracle.dump_baseline_copy(), TrialError);
     CHECK_THROWS_AS((void)oracle.inspect({{"CapabilityBoundingSet", "CAP_NOPE"}}, {}), TrialError);
