@@ -231,7 +231,7 @@ TEST_SUITE("journal") {
       config.timing.settle = std::chrono::milliseconds(0);  // the real clock: no waiting
     }
     hb::Result<hb::RunReport> run() {
-      return hb::run_hardening(config, catalogue, {.systemd = systemd, .probes = probes});
+      return hb::run_hardening(config, catalogue, {systemd, probes, nullptr, {}, {}});
     }
     std::string journal_path() const { return dir.file("web.service.journal.json"); }
   };
