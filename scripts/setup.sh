@@ -21,6 +21,9 @@ packages=(
     # tests: the sandbox (tests/sandbox) and its probes
     systemd-container dbus-user-session libpam-systemd python3 curl
     iproute2 util-linux procps psmisc coreutils findutils passwd
+    # man pages (built from man/*.scd) and the Debian package (scripts/deb-check.sh; debian/control's
+    # Build-Depends are a subset of this list)
+    scdoc debhelper dpkg-dev man-db git
 )
 # modprobe, so the kernel can load overlayfs (only needed when it is a module not yet loaded)
 grep -qw overlay /proc/filesystems || packages+=(kmod)

@@ -57,6 +57,11 @@ class PosixProbeRunner final : public ProbeRunner {
   ProbeResult run(const ProbeSpec& spec) override;
 };
 
+// The executable to run for a probe named `name` on the command line: `name` itself if it has a
+// '/' or names a file here; else the bundled probe of that name (in $HARDEN_BISECT_PROBEDIR, the
+// installed probes directory, then the source tree's probes/) if there is one; else `name`.
+std::string resolve_probe_path(const std::string& name);
+
 // Checks that `path` exists, is a regular file and executable; nullopt when it is fine, else one
 // line naming the problem: "probe /x: no such file" (or "is a directory", "not a regular file",
 // "not executable").

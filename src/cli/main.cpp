@@ -71,6 +71,7 @@ Status validate(CliOptions& o) {
       problems.push_back("empty --probe");
       continue;
     }
+    argv[0] = resolve_probe_path(argv[0]);  // a bare name may be a bundled probe
     if (auto problem = probe_path_problem(argv[0])) problems.push_back(*problem);
     char resolved[PATH_MAX];
     if (realpath(argv[0].c_str(), resolved)) argv[0] = resolved;  // survives chdir and HOME

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sys/capability.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -41,8 +42,28 @@ std::string parse_error(const std::string& text) {
   return c.error().message;
 }
 
-bool is_capability_row(const CatalogueOption& o) {
-  return o.id.rfind("CapabilityBoundingSet=~CAP_", 0) == 0;
+bool is_capability_id(const std::string& id) {
+  return id.rfind("CapabilityBoundingSet=~CAP_", 0) == 0;
+}
+
+bool is_capability_row(const CatalogueOption& o) { return is_capability_id(o.id); }
+
+// The ids of the rows written in a catalogue file, read with yaml-cpp (not with our loader).
+std::vector<std::string> ids_in_file(const std::string& path) {
+  std::vector<std::string> ids;
+  for (const auto& row : YAML::LoadFile(path)["options"]) ids.push_back(row["id"].as<std::string>());
+  return ids;
+}
+
+// Capabilities of the running kernel that libcap has a name for.
+std::size_t named_capabilities() {
+  std::size_t named = 0;
+  for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits()); ++cap) {
+    char* name = cap_to_name(cap);
+    if (std::string(name).rfind("cap_", 0) == 0) ++named;
+    cap_free(name);
+  }
+  return named;
 }
 
 // Sets an environment variable for one scope.
@@ -86,10 +107,14 @@ class TempDataDir {
 TEST_SUITE("catalogue") {
   TEST_CASE("the builtin catalogue loads with one row per capability the kernel knows") {
     const auto catalogue = builtin_file();
-    CHECK(catalogue.options.size() == 96);
+    const auto file_ids = ids_in_file(kDataDir + "/catalogue.yaml");
+    const auto file_caps = std::count_if(file_ids.begin(), file_ids.end(), is_capability_id);
     const auto caps =
         std::count_if(catalogue.options.begin(), catalogue.options.end(), is_capability_row);
-    CHECK(caps == 41);
+    CHECK(static_cast<std::size_t>(caps) == named_capabilities());
+    // Every row of the file, in file order, then one added row per capability the file lacks.
+    REQUIRE(catalogue.options.size() == file_ids.size() + (caps - file_caps));
+    for (std::size_t i = 0; i < file_ids.size(); ++i) CHECK(catalogue.options[i].id == file_ids[i]);
     const auto* raw = catalogue.find("CapabilityBoundingSet=~CAP_NET_RAW");
     REQUIRE(raw != nullptr);
     CHECK(raw->group == "capabilities");
@@ -161,13 +186,8 @@ TEST_SUITE("catalogue") {
     CHECK(builtin_catalogue_path() == dir.path() + "/catalogue.yaml");
     auto c = load_builtin_catalogue();
     REQUIRE_MESSAGE(c.ok(), c.error().message);
-    std::size_t named = 0;  // capabilities of this kernel that libcap has a name for
-    for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits()); ++cap) {
-      char* name = cap_to_name(cap);
-      if (std::string(name).rfind("cap_", 0) == 0) ++named;
-      cap_free(name);
-    }
-    CHECK(c->options.size() == named);  // NetRaw and one default row for each other one
+    // NetRaw and one default row for each other capability.
+    CHECK(c->options.size() == named_capabilities());
     CHECK(c->find("CapabilityBoundingSet=~CAP_NET_RAW") == nullptr);  // the file has it
     const auto* chown = c->find("CapabilityBoundingSet=~CAP_CHOWN");
     REQUIRE(chown != nullptr);
@@ -177,11 +197,19 @@ TEST_SUITE("catalogue") {
           std::vector<Assignment>{{"CapabilityBoundingSet", "~CAP_CHOWN"}});
   }
 
-  TEST_CASE("the builtin catalogue path falls back to the source tree") {
+  TEST_CASE("the builtin catalogue is the installed one, else the source tree's") {
     ScopedEnv env("HARDEN_BISECT_DATADIR", "");
-    const auto path = builtin_catalogue_path();
-    const bool installed = path == std::string(HB_DATADIR) + "/catalogue.yaml";
-    CHECK((installed || path == kDataDir + "/catalogue.yaml"));
+    const std::string installed = std::string(HB_DATADIR) + "/catalogue.yaml";
+    const std::string source = kDataDir + "/catalogue.yaml";
+    REQUIRE(installed != source);
+    const auto expected = std::filesystem::exists(installed) ? installed : source;
+    CHECK(builtin_catalogue_path() == expected);
+    // And that file is what load_builtin_catalogue reads: its rows, in its order.
+    auto c = load_builtin_catalogue();
+    REQUIRE_MESSAGE(c.ok(), c.error().message);
+    const auto file_ids = ids_in_file(expected);
+    REQUIRE(c->options.size() >= file_ids.size());
+    for (std::size_t i = 0; i < file_ids.size(); ++i) CHECK(c->options[i].id == file_ids[i]);
   }
 
   TEST_CASE("malformed YAML is reported with file:line:column") {
@@ -263,7 +291,12 @@ TEST_SUITE("catalogue") {
     ScopedEnv env("HARDEN_BISECT_DATADIR", kDataDir);
     auto c = load_catalogue(kFixtures + "extends.yaml");
     REQUIRE_MESSAGE(c.ok(), c.error().message);
-    CHECK(c->options.size() == 97);
+    const auto builtin = load_builtin_catalogue();
+    REQUIRE(builtin.ok());
+    std::size_t added = 0;  // rows of extends.yaml whose id the builtin catalogue lacks
+    for (const auto& id : ids_in_file(kFixtures + "extends.yaml")) added += !builtin->find(id);
+    CHECK(added == 1);
+    CHECK(c->options.size() == builtin->options.size() + added);
     CHECK(c->find("ProtectSystem")->risk == 0.9);
     CHECK(c->options.back().id == "PrivateIPC");
   }

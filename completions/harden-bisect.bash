@@ -1,0 +1,46 @@
+# bash completion for harden-bisect(1).
+# Options are listed here; tests/docs_test.sh checks the list against `harden-bisect --help`.
+
+_harden_bisect_services() {
+    systemctl list-unit-files --type=service --no-legend --no-pager --plain 2>/dev/null |
+        awk '{ print $1 }' | grep -v '@\.service$'
+}
+
+_harden_bisect() {
+    local cur prev
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_CWORD:+${COMP_WORDS[COMP_CWORD-1]}}
+    local opts_with_value='-p --probe --probe-user --probe-timeout --settle --start-timeout
+        --stop-timeout --confirm --retries --catalogue --only --skip -o --output --json --junit
+        --root --state-dir'
+    local flags='--stop-original --check-maximal --apply --resume --list-options -v --verbose
+        -q --quiet --version -h --help'
+
+    case $prev in
+        -p | --probe)
+            local probedir=${HARDEN_BISECT_PROBEDIR:-/usr/libexec/harden-bisect/probes}
+            local bundled=
+            [ -d "$probedir" ] && bundled=$(cd "$probedir" && compgen -f -- "$cur")
+            COMPREPLY=($(compgen -W "$bundled" -- "$cur") $(compgen -f -- "$cur"))
+            return ;;
+        --probe-user)
+            COMPREPLY=($(compgen -u -- "$cur")); return ;;
+        --catalogue | -o | --output | --json | --junit)
+            COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --root | --state-dir)
+            COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --only | --skip)
+            COMPREPLY=($(compgen -W "$(harden-bisect --list-options 2>/dev/null |
+                awk 'NF { print $1 }')" -- "$cur")); return ;;
+        --probe-timeout | --settle | --start-timeout | --stop-timeout | --confirm | --retries)
+            return ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts_with_value $flags" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$(_harden_bisect_services)" -- "$cur"))
+    fi
+}
+
+complete -F _harden_bisect harden-bisect
