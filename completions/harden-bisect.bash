@@ -1,5 +1,10 @@
 # bash completion for harden-bisect(1).
-# Options are listed here; tests/docs_test.sh checks the list against `harden-bisect --help`.
+# Options are listed here; tests/docs_test.sh checks the lists against `harden-bisect --help`.
+_harden_bisect_options_with_value='-p --probe --probe-user --probe-timeout --settle
+    --start-timeout --stop-timeout --confirm --retries --catalogue --only --skip -o --output
+    --json --junit --root --state-dir'
+_harden_bisect_flags='--stop-original --check-maximal --apply --resume --list-options -v
+    --verbose -q --quiet --version -h --help'
 
 _harden_bisect_services() {
     systemctl list-unit-files --type=service --no-legend --no-pager --plain 2>/dev/null |
@@ -10,11 +15,6 @@ _harden_bisect() {
     local cur prev
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_CWORD:+${COMP_WORDS[COMP_CWORD-1]}}
-    local opts_with_value='-p --probe --probe-user --probe-timeout --settle --start-timeout
-        --stop-timeout --confirm --retries --catalogue --only --skip -o --output --json --junit
-        --root --state-dir'
-    local flags='--stop-original --check-maximal --apply --resume --list-options -v --verbose
-        -q --quiet --version -h --help'
 
     case $prev in
         -p | --probe)
@@ -37,7 +37,8 @@ _harden_bisect() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts_with_value $flags" -- "$cur"))
+        COMPREPLY=($(compgen -W "$_harden_bisect_options_with_value $_harden_bisect_flags" \
+            -- "$cur"))
     else
         COMPREPLY=($(compgen -W "$(_harden_bisect_services)" -- "$cur"))
     fi

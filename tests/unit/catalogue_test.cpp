@@ -51,7 +51,8 @@ bool is_capability_row(const CatalogueOption& o) { return is_capability_id(o.id)
 // The ids of the rows written in a catalogue file, read with yaml-cpp (not with our loader).
 std::vector<std::string> ids_in_file(const std::string& path) {
   std::vector<std::string> ids;
-  for (const auto& row : YAML::LoadFile(path)["options"]) ids.push_back(row["id"].as<std::string>());
+  for (const auto& row : YAML::LoadFile(path)["options"])
+    ids.push_back(row["id"].as<std::string>());
   return ids;
 }
 
