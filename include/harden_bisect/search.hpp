@@ -22,6 +22,19 @@ struct SearchItem {
 // Options whose risk is at least this are tested alone instead of in groups.
 inline constexpr double kTestAloneRisk = 0.5;
 
+// What watching the baseline copy said about an option: a prior that orders the search, never a
+// verdict. A check is not a need (daemons probe CAP_SYS_ADMIN and fall back), and a use the
+// trace missed is still found, by a failing group trial.
+enum class Usage {
+  kUnknown,  // not observable, or nothing was traced: ordered by risk
+  kUnused,   // nothing it restricts was seen: tested first, together with the other unused ones
+  kUsed,     // something it restricts was seen: tested alone, whatever its risk
+};
+
+// Asked once, after a passing baseline: the usage of each search item (same order), or an empty
+// vector when nothing was observed.
+using UsageSource = std::function<std::vector<Usage>()>;
+
 struct SearchOptions {
   int confirmations = 2;  // passes the final set must get in a row
   int retries = 1;        // re-runs of a failure before it is believed (never for kUnsupported)
@@ -62,8 +75,11 @@ std::size_t search_overspend_limit(std::size_t option_count);
 
 // Runs baseline, group testing over ladders, and confirmation with conflict resolution.
 // Search trials never exceed one-at-a-time elimination by more than search_overspend_limit();
-// retries, confirmations and conflict isolation come on top (see TrialCounts).
+// retries, confirmations and conflict isolation come on top (see TrialCounts). With `usage`,
+// each round tests the unused candidates as one group first, then the unknown ones as before,
+// then the used ones alone.
 SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
-                        const SearchOptions& options, const TrialObserver& observer = {});
+                        const SearchOptions& options, const TrialObserver& observer = {},
+                        const UsageSource& usage = {});
 
 }  // namespace hb

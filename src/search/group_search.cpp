@@ -155,13 +155,23 @@ std::vector<Candidate> search_round(SearchState& state, std::vector<Candidate> c
     return ra != rb ? ra < rb : a < b;
   };
   std::sort(candidates.begin(), candidates.end(), by_risk);
-  auto risky = std::find_if(candidates.begin(), candidates.end(), [&](Candidate c) {
-    return state.items[c.option].risk >= kTestAloneRisk;
-  });
-  std::vector<Candidate> grouped(candidates.begin(), risky);
-  std::vector<Candidate> alone(risky, candidates.end());
+  // Observed usage overrides the risk: unused ones form the first group, used ones go alone.
+  std::vector<Candidate> unused;
+  std::vector<Candidate> grouped;
+  std::vector<Candidate> alone;
+  for (Candidate c : candidates) {
+    const Usage usage = state.usage_of(c);
+    if (usage == Usage::kUnused) {
+      unused.push_back(c);
+    } else if (usage == Usage::kUsed || state.items[c.option].risk >= kTestAloneRisk) {
+      alone.push_back(c);
+    } else {
+      grouped.push_back(c);
+    }
+  }
 
-  std::vector<Candidate> rejected = GroupSearch(state, grouped).run();
+  std::vector<Candidate> rejected = GroupSearch(state, unused).run();
+  for (Candidate c : GroupSearch(state, grouped).run()) rejected.push_back(c);
   for (Candidate candidate : alone) {
     // A one-candidate search is exactly one trial (plus retries of a failure).
     for (Candidate c : GroupSearch(state, {candidate}).run()) rejected.push_back(c);

@@ -18,7 +18,8 @@ std::size_t search_overspend_limit(std::size_t option_count) {
 }
 
 SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
-                        const SearchOptions& options, const TrialObserver& observer) {
+                        const SearchOptions& options, const TrialObserver& observer,
+                        const UsageSource& usage) {
   SearchResult result;
   search::TrialRunner trials(oracle, observer, options.retries);
 
@@ -33,7 +34,11 @@ SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
         .accepted = {},
         .rejected = {},
         .slack = 0,
-        .overspend_limit = static_cast<std::ptrdiff_t>(search_overspend_limit(items.size()))};
+        .overspend_limit = static_cast<std::ptrdiff_t>(search_overspend_limit(items.size())),
+        .usage = {}};
+    // Priors come from watching the baseline copy, so they exist only now.
+    if (usage) state.usage = usage();
+    if (state.usage.size() != items.size()) state.usage.clear();
 
     // Round r tests rung r of the options whose stronger rungs were all rejected.
     std::vector<Candidate> round;

@@ -18,6 +18,11 @@ struct SearchState {
   std::vector<Rejection> rejected;     // in the order they were found
   std::ptrdiff_t slack = 0;            // candidate rungs decided minus search trials spent
   std::ptrdiff_t overspend_limit = 0;  // how far below zero `slack` may go
+  std::vector<Usage> usage;            // per item, from tracing the baseline; empty = unknown
+
+  Usage usage_of(Candidate candidate) const {
+    return usage.empty() ? Usage::kUnknown : usage[candidate.option];
+  }
 
   // `group` added to the accepted set, sorted.
   CandidateSet with_accepted(std::span<const Candidate> group) const;
