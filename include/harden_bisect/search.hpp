@@ -27,7 +27,7 @@ inline constexpr double kTestAloneRisk = 0.5;
 // trace missed is still found, by a failing group trial.
 enum class Usage {
   kUnknown,  // not observable, or nothing was traced: ordered by risk
-  kUnused,   // nothing it restricts was seen: tested first, together with the other unused ones
+  kUnused,   // nothing it restricts was seen: leads the first group, with the other unused
   kUsed,     // something it restricts was seen: tested alone, whatever its risk
 };
 
@@ -37,7 +37,8 @@ using UsageSource = std::function<std::vector<Usage>()>;
 
 struct SearchOptions {
   int confirmations = 2;  // passes the final set must get in a row
-  int retries = 1;        // re-runs of a failure before it is believed (never for kUnsupported)
+  int retries = 1;        // re-runs of a failure before it is believed (never for kUnsupported, nor
+                          // for a candidate the trace saw used)
 };
 
 struct Rejection {
@@ -76,8 +77,8 @@ std::size_t search_overspend_limit(std::size_t option_count);
 // Runs baseline, group testing over ladders, and confirmation with conflict resolution.
 // Search trials never exceed one-at-a-time elimination by more than search_overspend_limit();
 // retries, confirmations and conflict isolation come on top (see TrialCounts). With `usage`,
-// each round tests the unused candidates as one group first, then the unknown ones as before,
-// then the used ones alone.
+// each round's first group holds the unused candidates, followed by the unknown low-risk ones;
+// used candidates are tested alone, like risky ones.
 SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
                         const SearchOptions& options, const TrialObserver& observer = {},
                         const UsageSource& usage = {});

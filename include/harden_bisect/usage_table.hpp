@@ -9,10 +9,10 @@
 namespace hb {
 
 struct UsageRow {
-  std::string name;          // "CAP_NET_BIND_SERVICE", "@privileged", "AF_INET", "user"
-  bool held = false;         // capabilities: in the copy's bounding set; others: allowed
-  std::size_t granted = 0;   // capabilities: checks answered yes; others: times used
-  std::size_t denied = 0;    // capabilities: checks answered no
+  std::string name;            // "CAP_NET_BIND_SERVICE", "@privileged", "AF_INET", "user"
+  bool held = false;           // capabilities: in the copy's bounding set; others: allowed
+  std::size_t granted = 0;     // capabilities: checks answered yes; others: times used
+  std::size_t denied = 0;      // capabilities: checks answered no
   bool proven_needed = false;  // a trial that took it away failed (and was believed)
   bool checked() const { return granted + denied > 0; }
 };

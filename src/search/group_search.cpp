@@ -89,10 +89,12 @@ class GroupSearch {
 
   // `candidate` on top of the accepted set fails as `failure` says: the accepted set plus the
   // candidate is exactly the set that failed, since the rest of it was accepted by passing
-  // trials. Believed only after the retries fail too.
+  // trials. Believed only after the retries fail too, unless the trace saw the candidate's
+  // target used: then trace and trial agree, and a wrong belief only keeps access.
   void reject(Candidate candidate, Failure failure) {
     const CandidateSet set = state_.with_accepted(std::span(&candidate, 1));
-    if (state_.trials.retry(set, failure.verdict)) {
+    const bool corroborated = state_.usage_of(candidate) == Usage::kUsed;
+    if (!corroborated && state_.trials.retry(set, failure.verdict)) {
       accept(std::span(&candidate, 1));  // the failure was flaky
       return;
     }
@@ -155,23 +157,24 @@ std::vector<Candidate> search_round(SearchState& state, std::vector<Candidate> c
     return ra != rb ? ra < rb : a < b;
   };
   std::sort(candidates.begin(), candidates.end(), by_risk);
-  // Observed usage overrides the risk: unused ones form the first group, used ones go alone.
-  std::vector<Candidate> unused;
+  // Observed usage overrides the risk: unused ones lead the first group (ahead of the unknown
+  // low-risk ones, so that a bisection accepts them early), used ones go alone.
   std::vector<Candidate> grouped;
+  std::vector<Candidate> unknown;
   std::vector<Candidate> alone;
   for (Candidate c : candidates) {
     const Usage usage = state.usage_of(c);
     if (usage == Usage::kUnused) {
-      unused.push_back(c);
+      grouped.push_back(c);
     } else if (usage == Usage::kUsed || state.items[c.option].risk >= kTestAloneRisk) {
       alone.push_back(c);
     } else {
-      grouped.push_back(c);
+      unknown.push_back(c);
     }
   }
+  grouped.insert(grouped.end(), unknown.begin(), unknown.end());
 
-  std::vector<Candidate> rejected = GroupSearch(state, unused).run();
-  for (Candidate c : GroupSearch(state, grouped).run()) rejected.push_back(c);
+  std::vector<Candidate> rejected = GroupSearch(state, grouped).run();
   for (Candidate candidate : alone) {
     // A one-candidate search is exactly one trial (plus retries of a failure).
     for (Candidate c : GroupSearch(state, {candidate}).run()) rejected.push_back(c);

@@ -35,8 +35,8 @@ std::vector<std::string> denied_names(const std::vector<Assignment>& rung, const
 }
 
 std::string describe(const ObservedUsage& u) {
-  return std::to_string(u.processes) + " process(es), " + std::to_string(u.events) +
-         " events, " + std::to_string(u.capabilities.size()) + " capabilities checked, " +
+  return std::to_string(u.processes) + " process(es), " + std::to_string(u.events) + " events, " +
+         std::to_string(u.capabilities.size()) + " capabilities checked, " +
          std::to_string(u.syscalls.size()) + " syscalls, " +
          std::to_string(u.address_families.size()) + " socket families" +
          (u.lost_events ? " (events lost: incomplete)" : "");
@@ -144,8 +144,8 @@ UsageTable BaselineTracing::table(const PropertyList& copy, const RunReport& rep
     if (name.starts_with('@')) groups.insert(name);
   }
   for (const auto& g : groups) {
-    table.syscall_groups.push_back({g, true, used_groups.contains(g) ? 1u : 0u, 0,
-                                    needed.contains(g)});
+    table.syscall_groups.push_back(
+        {g, true, used_groups.contains(g) ? 1u : 0u, 0, needed.contains(g)});
   }
   std::set<std::string> families;
   for (int f : u.address_families) families.insert(tracing::family_name(f));

@@ -29,8 +29,7 @@ std::optional<long long> to_number(std::string_view s) {
 // The word after "key" up to the next separator (space or comma), e.g. field("cap 21, ret 0",
 // "cap ") = "21". Matches only at the start or after a space.
 std::optional<std::string_view> field(std::string_view body, std::string_view key) {
-  for (std::size_t at = body.find(key); at != std::string_view::npos;
-       at = body.find(key, at + 1)) {
+  for (std::size_t at = body.find(key); at != std::string_view::npos; at = body.find(key, at + 1)) {
     if (at != 0 && body[at - 1] != ' ') continue;
     std::string_view rest = body.substr(at + key.size());
     return rest.substr(0, rest.find_first_of(" ,"));

@@ -224,9 +224,9 @@ Result<std::unique_ptr<UsageTracer>> open_tracefs_usage_tracer() {
   auto root = find_tracefs();
   if (!root) return root.error();
   const std::string events = *root + "/events/";
-  for (const char* needed : {"capability/cap_capable", "syscalls/sys_enter_socket",
-                             "sched/sched_process_fork", "sched/sched_process_exec",
-                             "cgroup/cgroup_attach_task"}) {
+  for (const char* needed :
+       {"capability/cap_capable", "syscalls/sys_enter_socket", "sched/sched_process_fork",
+        "sched/sched_process_exec", "cgroup/cgroup_attach_task"}) {
     if (!exists(events + needed)) {
       return Error{std::string("the kernel has no tracepoint ") + needed};
     }

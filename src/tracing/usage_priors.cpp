@@ -34,14 +34,14 @@ constexpr std::array<std::pair<int, std::string_view>, 16> kFamilies = {{
 }};
 
 // The syscall groups of systemd 252 that the exposure score knows (syscall_groups.cpp).
-constexpr std::string_view kGroups[] = {"@chown",  "@clock",       "@cpu-emulation", "@debug",
-                                        "@module", "@mount",       "@obsolete",      "@privileged",
-                                        "@raw-io", "@reboot",      "@resources",     "@swap"};
+constexpr std::string_view kGroups[] = {"@chown",  "@clock",  "@cpu-emulation", "@debug",
+                                        "@module", "@mount",  "@obsolete",      "@privileged",
+                                        "@raw-io", "@reboot", "@resources",     "@swap"};
 
 // Of those, the ones @system-service does not allow (the others are in it or partly in it).
-constexpr std::string_view kOutsideSystemService[] = {
-    "@clock", "@cpu-emulation", "@debug", "@module", "@mount",
-    "@obsolete", "@raw-io", "@reboot", "@swap"};
+constexpr std::string_view kOutsideSystemService[] = {"@clock",  "@cpu-emulation", "@debug",
+                                                      "@module", "@mount",         "@obsolete",
+                                                      "@raw-io", "@reboot",        "@swap"};
 
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> out;
