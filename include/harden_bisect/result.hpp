@@ -8,6 +8,22 @@
 
 namespace hb {
 
+// What went wrong, by kind. The process exit code is derived from the kind alone
+// (exit_code_for), never from an error's message text.
+enum class ErrorKind {
+  kInternal,        // a bug, or an I/O failure no other kind describes
+  kUsage,           // bad command line, or --resume of a run with other options
+  kBadInput,        // probe, catalogue, plan or journal file unusable
+  kUnitUnusable,    // unit missing, masked, template, not a service, not reproducible
+  kBaselineFailed,  // the unhardened copy already fails its probe
+  kSystemd,         // no bus, no permission, systemd refused an operation
+  kLocked,          // another run holds the lock for this unit
+  kApplyFailed,     // --apply: the hardened unit failed its probe; rolled back
+  kNotMaximal,      // --check-maximal: a rejected rung passes on top of the final set
+  kDeadline,        // a job did not finish in time; a unit would not stop even with SIGKILL
+  kInterrupted,     // the run was cancelled (SIGINT/SIGTERM/SIGHUP); everything was restored
+};
+
 // Process exit codes; the README documents this table.
 enum class ExitCode : int {
   kOk = 0,              // run finished; drop-in written (possibly with nothing kept)
@@ -19,12 +35,43 @@ enum class ExitCode : int {
   kSystemd = 6,         // no bus, no permission, systemd refused an operation
   kLocked = 7,          // another run holds the lock for this unit
   kApplyFailed = 8,     // --apply: the hardened unit failed its probe; rolled back
+  kNotMaximal = 9,      // --check-maximal: the result is not maximal (reports are written)
+  kDeadline = 10,       // a job or a stop did not finish within its deadline
   kInterrupted = 130,   // SIGINT/SIGTERM/SIGHUP; everything was restored
 };
 
+// The exit code of a process that ends with an error of `kind`.
+constexpr ExitCode exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInternal:
+      return ExitCode::kFailure;
+    case ErrorKind::kUsage:
+      return ExitCode::kUsage;
+    case ErrorKind::kBadInput:
+      return ExitCode::kBadInput;
+    case ErrorKind::kUnitUnusable:
+      return ExitCode::kUnitUnusable;
+    case ErrorKind::kBaselineFailed:
+      return ExitCode::kBaselineFailed;
+    case ErrorKind::kSystemd:
+      return ExitCode::kSystemd;
+    case ErrorKind::kLocked:
+      return ExitCode::kLocked;
+    case ErrorKind::kApplyFailed:
+      return ExitCode::kApplyFailed;
+    case ErrorKind::kNotMaximal:
+      return ExitCode::kNotMaximal;
+    case ErrorKind::kDeadline:
+      return ExitCode::kDeadline;
+    case ErrorKind::kInterrupted:
+      return ExitCode::kInterrupted;
+  }
+  return ExitCode::kFailure;
+}
+
 struct Error {
   std::string message;  // one line, with context: "while starting X: Access denied"
-  ExitCode code = ExitCode::kFailure;
+  ErrorKind kind = ErrorKind::kInternal;
   bool retryable = false;  // the peer went away for a moment (e.g. systemd re-executing)
 };
 

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "harden_bisect/catalogue.hpp"
+#include "harden_bisect/clock.hpp"
+#include "harden_bisect/interrupt.hpp"
 #include "harden_bisect/result.hpp"
 #include "harden_bisect/run_report.hpp"
 #include "harden_bisect/search.hpp"
@@ -30,18 +32,58 @@ struct RunConfig {
   bool resume = false;          // continue an interrupted run from its journal
 };
 
-// Side-effect ports of a run; owned by the caller.
+// The stages of a run, in order; a run that ends early skips the rest (kCleanup always comes).
+enum class RunPhase {
+  kPreparing,   // lock, recovery of an interrupted run, snapshot of the unit, planning
+  kFidelity,    // a plain copy must reproduce every setting of the original
+  kBaseline,    // the copy with nothing added must pass its probes
+  kSearch,      // group testing down the ladders, then confirmation of the final set
+  kMaximality,  // --check-maximal: the final set plus each rejected rung alone
+  kScoring,     // one more copy with the final set, for the exposure after
+  kCleanup,     // copies stopped, original restarted, journal removed
+};
+
+// Short lower-case name of a phase ("search").
+const char* to_string(RunPhase phase);
+
+// What a trial tests, announced before it runs (a hang takes until the probe deadline).
+struct TrialStart {
+  std::size_t number = 0;  // as in the report's trial list
+  // Rungs under test ("ProtectSystem=strict"): the trial's set minus what it carries on top.
+  std::vector<std::string> testing;
+  // Rungs of the set that already passed together in an earlier trial (the kept so far).
+  std::size_t on_top_of_kept = 0;
+  std::size_t estimated_trials_left = 0;  // rough, including this one; never 0 while running
+};
+
+// Progress of a run. Every method has an empty default; calls come from the run's thread.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // The run entered `phase`.
+  virtual void phase_changed(RunPhase /*phase*/) {}
+  // A trial is about to run.
+  virtual void trial_started(const TrialStart& /*trial*/) {}
+  // A trial ended (or was answered from the journal of an interrupted run).
+  virtual void trial_finished(const TrialRecord& /*record*/) {}
+};
+
+// Side-effect ports of a run; owned by the caller and used only during run_hardening.
 struct RunPorts {
   SystemdClient& systemd;
   ProbeRunner& probes;
   JournalReader* journal = nullptr;
-  std::function<void(const TrialRecord&)> on_trial;  // a trial ended; may be empty
-  // A trial is about to start, with its number and candidates (for a live line); may be empty.
-  std::function<void(std::size_t, const std::vector<std::string>&)> on_trial_start;
+  // Polled between and during trials; once tripped the run cleans up and returns an Error of
+  // kind kInterrupted. Null = never cancelled.
+  const CancellationToken* cancel = nullptr;
+  RunObserver* observer = nullptr;  // null = nobody watches
+  Clock* clock = nullptr;           // every wait of the trials; null = the steady clock
 };
 
-// Runs the whole search against `catalogue`. The original unit is never modified; if it was
-// stopped it is started again on every exit path of this function.
+// Runs the whole search against `catalogue`. The original unit is never modified; on every exit
+// path (error, exception from a port, cancellation) the copies of this run are stopped and an
+// original the run stopped is started again. Keeps no state between calls: a process may run
+// it any number of times, one run per unit at a time (the state directory's lock).
 Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
                                 RunPorts ports);
 

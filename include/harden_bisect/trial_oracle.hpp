@@ -11,6 +11,7 @@
 
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/clock.hpp"
+#include "harden_bisect/interrupt.hpp"
 #include "harden_bisect/oracle.hpp"
 #include "harden_bisect/probe_runner.hpp"
 #include "harden_bisect/systemd_client.hpp"
@@ -39,10 +40,12 @@ using ItemRungs = std::vector<std::vector<std::vector<Assignment>>>;
 class TrialOracle final : public Oracle {
  public:
   // `probes` are run in order (all must pass) with HB_* variables added to their environment.
-  // Every wait (settle, retry pause) goes through `clock`.
+  // Every wait (settle, retry pause) goes through `clock`. Once `cancel` is tripped, the trial
+  // stops probing and throws TrialError(kInterrupted), and no new trial starts.
   TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
               const UnitSnapshot& unit, ItemRungs rungs, std::vector<ProbeSpec> probe_specs,
-              TrialTiming timing, std::string copy_prefix, Clock& clock = SteadyClock::instance());
+              TrialTiming timing, std::string copy_prefix, Clock& clock = SteadyClock::instance(),
+              const CancellationToken* cancel = nullptr);
 
   // One trial; its probes see HB_TRIAL = the trial's number (see number_next_trial).
   Verdict evaluate(const CandidateSet& set) override;
@@ -66,6 +69,9 @@ class TrialOracle final : public Oracle {
   std::string next_copy_name();
 
  private:
+  // Whether the run's token was tripped; check_cancelled() throws TrialError(kInterrupted) then.
+  bool cancelled() const { return cancel_ && cancel_->cancelled(); }
+  void check_cancelled() const;
   // The StartTransientUnit properties of a copy with `assignments` added.
   Result<PropertyList> prepare(const std::vector<Assignment>& assignments,
                                const std::string& name) const;
@@ -82,6 +88,7 @@ class TrialOracle final : public Oracle {
   TrialTiming timing_;
   std::string copy_prefix_;
   Clock& clock_;
+  const CancellationToken* cancel_;  // null = never cancelled
   std::size_t copies_ = 0;
   std::size_t next_trial_ = 1;
 };

@@ -22,7 +22,7 @@ Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error{"cannot read catalogue " + path + ": " + std::strerror(errno),
-                 ExitCode::kBadInput};
+                 ErrorKind::kBadInput};
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -131,7 +131,7 @@ Result<Catalogue> load_builtin_catalogue() {
   auto file = parse_catalogue_file(*text, path);
   if (!file) return file.error();
   if (file->extends_builtin) {
-    return Error{path + ": the builtin catalogue cannot extend itself", ExitCode::kBadInput};
+    return Error{path + ": the builtin catalogue cannot extend itself", ErrorKind::kBadInput};
   }
   Catalogue catalogue{std::move(file->options)};
   add_missing_capability_rows(catalogue);

@@ -47,7 +47,7 @@ class Problems {
     });
     std::string message = sorted.front().text;
     if (sorted.size() > 1) message += " (and " + std::to_string(sorted.size() - 1) + " more)";
-    return Error{message, ExitCode::kBadInput};
+    return Error{message, ErrorKind::kBadInput};
   }
 
  private:

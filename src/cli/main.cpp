@@ -1,5 +1,6 @@
 // harden-bisect: find, with few trials, the strongest hardening a service survives.
-// main() reads like a table of contents: parse -> validate -> connect -> run -> write -> apply.
+// main() only parses, dispatches and maps errors to exit codes; the run itself is the library
+// call run_hardening, --apply is apply_dropin.
 #include <pwd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -7,6 +8,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -42,14 +45,15 @@ struct CliOptions {
   double probe_timeout_s = 5, settle_s = 5, start_timeout_s = 30, stop_timeout_s = 15;
 };
 
-int exit_with(const Error& error) {
+// Prints the error and turns it into the process exit code, by its kind alone.
+int exit_with(const Error& error, const CancellationToken& cancel) {
   // A signal can surface as any error (an interrupted bus call); cleanup has run either way.
-  if (interrupted() && error.code != ExitCode::kInterrupted) {
+  if (cancel.cancelled() && error.kind != ErrorKind::kInterrupted) {
     std::cerr << "harden-bisect: interrupted (" << error.message << ")\n";
     return static_cast<int>(ExitCode::kInterrupted);
   }
   std::cerr << "harden-bisect: " << error.message << "\n";
-  return static_cast<int>(error.code);
+  return static_cast<int>(exit_code_for(error.kind));
 }
 
 std::vector<std::string> split_words(const std::string& command) {
@@ -63,16 +67,18 @@ milliseconds seconds_to_ms(double s) { return milliseconds(static_cast<long long
 
 // Checks everything that can be checked before touching systemd; collects all problems.
 Status validate(CliOptions& o) {
-  std::vector<std::string> problems;
-  if (o.probe_commands.empty() && !o.list_options) problems.push_back("--probe is required");
+  std::vector<Error> problems;
+  if (o.probe_commands.empty() && !o.list_options)
+    problems.push_back({"--probe is required", ErrorKind::kUsage});
   for (const auto& command : o.probe_commands) {
     auto argv = split_words(command);
     if (argv.empty()) {
-      problems.push_back("empty --probe");
+      problems.push_back({"empty --probe", ErrorKind::kUsage});
       continue;
     }
     argv[0] = resolve_probe_path(argv[0]);  // a bare name may be a bundled probe
-    if (auto problem = probe_path_problem(argv[0])) problems.push_back(*problem);
+    if (auto problem = probe_path_problem(argv[0]))
+      problems.push_back({*problem, ErrorKind::kBadInput});
     char resolved[PATH_MAX];
     if (realpath(argv[0].c_str(), resolved)) argv[0] = resolved;  // survives chdir and HOME
     o.run.probes.push_back(argv);
@@ -80,31 +86,37 @@ Status validate(CliOptions& o) {
   if (!o.probe_user.empty()) {
     const passwd* pw = getpwnam(o.probe_user.c_str());
     if (!pw) {
-      problems.push_back("--probe-user " + o.probe_user + ": no such user");
+      problems.push_back({"--probe-user " + o.probe_user + ": no such user", ErrorKind::kUsage});
     } else {
       o.run.probe_uid = pw->pw_uid;
       o.run.probe_gid = pw->pw_gid;
     }
   } else if (const char* sudo_uid = getenv("SUDO_UID"); sudo_uid && geteuid() == 0) {
     // Probes run as the invoking user, not as root, unless --probe-user says otherwise.
-    if (const passwd* pw = getpwuid(static_cast<uid_t>(std::stoul(sudo_uid)))) {
+    // SUDO_UID is environment input: a malformed value is ignored, never thrown past main.
+    uid_t uid = 0;
+    const char* end = sudo_uid + std::strlen(sudo_uid);
+    auto [rest, ec] = std::from_chars(sudo_uid, end, uid);
+    const passwd* pw =
+        ec == std::errc() && rest == end && rest != sudo_uid ? getpwuid(uid) : nullptr;
+    if (pw) {
       o.run.probe_uid = pw->pw_uid;
       o.run.probe_gid = pw->pw_gid;
+    } else {
+      spdlog::warn("ignoring SUDO_UID={}: not a known user id", sudo_uid);
     }
   }
   if (!o.list_options) {
-    if (auto s = check_unit_name(o.run.unit); !s) problems.push_back(s.error().message);
+    if (auto s = check_unit_name(o.run.unit); !s) problems.push_back(s.error());
   }
   if (problems.empty()) return {};
-  std::string message = problems.front();
-  if (problems.size() > 1) message += " (and " + std::to_string(problems.size() - 1) + " more)";
-  for (std::size_t i = 1; i < problems.size(); ++i) spdlog::error("{}", problems[i]);
-  ExitCode code = problems.front().rfind("probe", 0) == 0 ? ExitCode::kBadInput : ExitCode::kUsage;
-  if (problems.front().find("service") != std::string::npos ||
-      problems.front().find("template") != std::string::npos) {
-    code = ExitCode::kUnitUnusable;
+  // The first problem decides the exit code (by its kind); the others are logged.
+  Error first = problems.front();
+  if (problems.size() > 1) {
+    first.message += " (and " + std::to_string(problems.size() - 1) + " more)";
   }
-  return Error{message, code};
+  for (std::size_t i = 1; i < problems.size(); ++i) spdlog::error("{}", problems[i].message);
+  return first;
 }
 
 Status write_output(const std::string& path, const std::string& content) {
@@ -120,7 +132,7 @@ Status write_output(const std::string& path, const std::string& content) {
     std::ofstream out(path, std::ios::binary);
     out << content;
     out.flush();
-    if (!out) return Error{"cannot write " + path, ExitCode::kFailure};
+    if (!out) return Error{"cannot write " + path, ErrorKind::kInternal};
     return {};
   }
   return write_file_atomically(path, content);
@@ -133,64 +145,8 @@ std::string today() {
   return buf;
 }
 
-// Installs the drop-in on the real unit, restarts it if it runs, probes once, rolls back on
-// failure.
-Status apply_dropin(const CliOptions& o, SystemdClient& systemd, ProbeRunner& probes,
-                    const std::string& content) {
-  const auto path = dropin_path(o.root, o.run.unit);
-  auto previous = read_file(path);
-  if (auto s = write_file_atomically(path, content); !s) return s;
-  spdlog::info("wrote {}", path);
-  auto restore = [&]() {
-    if (previous) {
-      (void)write_file_atomically(path, *previous);
-    } else {
-      unlink(path.c_str());
-    }
-    (void)systemd.reload();
-  };
-  if (auto s = systemd.reload(); !s) {
-    restore();
-    return s;
-  }
-  auto info = systemd.load_unit(o.run.unit);
-  if (!info) return info.error();
-  if (info->active_state != "active") {
-    spdlog::info("{} is not running; the drop-in takes effect at its next start", o.run.unit);
-    return {};
-  }
-  auto restarted = systemd.start(o.run.unit, true, o.run.timing.start_timeout);
-  bool healthy = restarted && *restarted == "done";
-  for (std::size_t i = 0; healthy && i < o.run.probes.size(); ++i) {
-    ProbeSpec spec;
-    spec.argv = o.run.probes[i];
-    spec.timeout = o.run.timing.probe_timeout;
-    spec.env = {{"HB_UNIT", o.run.unit}, {"HB_COPY", o.run.unit}, {"HB_TRIAL", "apply"}};
-    spec.run_as_uid = o.run.probe_uid;
-    spec.run_as_gid = o.run.probe_gid;
-    // The restarted unit may need a moment; retry within the settle window like a trial does.
-    auto deadline = std::chrono::steady_clock::now() + o.run.timing.settle;
-    for (;;) {
-      healthy = probes.run(spec).healthy();
-      if (healthy || std::chrono::steady_clock::now() >= deadline) break;
-      usleep(200'000);
-    }
-  }
-  if (healthy) return {};
-  spdlog::error("{} failed its probe with the drop-in; rolling back", o.run.unit);
-  restore();
-  (void)systemd.start(o.run.unit, true, o.run.timing.start_timeout);
-  return Error{"the hardened " + o.run.unit + " failed its probe after --apply; rolled back",
-               ExitCode::kApplyFailed};
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  CliOptions o;
-  CLI::App app{
-      "harden-bisect: finds the strongest systemd hardening a service survives, by probing "
-      "transient copies of it (group testing), and writes it as a drop-in.\n"};
+// Every option, its help text and its default; `o` carries the defaults.
+void define_options(CLI::App& app, CliOptions& o) {
   app.set_version_flag("--version", std::string("harden-bisect ") + HB_VERSION);
   app.add_option("unit", o.run.unit, "Service unit to harden, e.g. nginx.service");
   app.add_option("-p,--probe", o.probe_commands,
@@ -229,7 +185,7 @@ int main(int argc, char** argv) {
                "and files); it is started again on every exit path");
   app.add_flag("--check-maximal", o.run.check_maximal,
                "After the search, prove the result is maximal: run the final set plus each "
-               "rejected rung alone (one extra trial each); exit 1 if any of them passes");
+               "rejected rung alone (one extra trial each); exit 9 if any of them passes");
   app.add_option("-o,--output", o.output, "Write the drop-in here ('-' = stdout)")
       ->capture_default_str();
   app.add_option("--json", o.json_path, "Write the JSON report here (see docs/report-json.md)");
@@ -240,7 +196,6 @@ int main(int argc, char** argv) {
   app.add_option("--root", o.root,
                  "File system root of the target system (for --apply and the journal), e.g. a "
                  "container's root seen from the host");
-  o.run.state_directory = default_state_directory();
   app.add_option("--state-dir", o.run.state_directory,
                  "Where the per-unit lock and trial journal live ($STATE_DIRECTORY or "
                  "/var/lib/harden-bisect)")
@@ -254,14 +209,12 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (probe, catalogue), 4 unit "
       "unusable, 5 service fails unhardened, 6 systemd/bus error, 7 locked, 8 --apply rolled "
-      "back, 130 interrupted.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
-  }
+      "back, 9 not maximal (--check-maximal), 10 deadline passed (a job, a stop), "
+      "130 interrupted.");
+}
 
-  // 1. Logging and signals.
+// Log level from -v/-q; messages go to stderr as "level: text".
+void set_up_logging(const CliOptions& o) {
   auto logger = spdlog::stderr_color_mt("harden-bisect");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^%l%$: %v");
@@ -269,98 +222,177 @@ int main(int argc, char** argv) {
                             : (o.verbose > 1    ? spdlog::level::trace
                                : o.verbose == 1 ? spdlog::level::debug
                                                 : spdlog::level::info));
-  install_interrupt_handlers();
+}
 
-  // 2. Input that needs no systemd.
-  if (o.run.unit.empty() && !o.list_options)
-    return exit_with({"no unit given (see --help)", ExitCode::kUsage});
-  if (auto s = validate(o); !s) return exit_with(s.error());
-  o.run.timing.probe_timeout = seconds_to_ms(o.probe_timeout_s);
-  o.run.timing.settle = seconds_to_ms(o.settle_s);
-  o.run.timing.start_timeout = seconds_to_ms(o.start_timeout_s);
-  o.run.timing.stop_timeout = seconds_to_ms(o.stop_timeout_s);
+// The builtin catalogue, replaced or extended by --catalogue.
+Result<Catalogue> load_catalogue_option(const CliOptions& o) {
   auto builtin = load_builtin_catalogue();
-  if (!builtin) return exit_with(builtin.error());
-  Catalogue catalogue = *builtin;
-  if (!o.catalogue_path.empty()) {
-    auto loaded = load_catalogue(o.catalogue_path, &*builtin);
-    if (!loaded) return exit_with(loaded.error());
-    catalogue = std::move(*loaded);
+  if (!builtin) return builtin.error();
+  if (o.catalogue_path.empty()) return builtin;
+  return load_catalogue(o.catalogue_path, &*builtin);
+}
+
+// --list-options: one line per option (id, group, why).
+Status list_options(const Catalogue& catalogue) {
+  for (const auto& option : catalogue.options) {
+    std::cout << option.id << "\t" << option.group << "\t" << option.why << "\n";
   }
-  if (o.list_options) {
-    for (const auto& option : catalogue.options) {
-      std::cout << option.id << "\t" << option.group << "\t" << option.why << "\n";
+  return {};
+}
+
+// A drop-in of an earlier run is part of the unit now: a new run would take its settings as
+// the baseline and a new file with the same name would silently drop them.
+Status check_earlier_dropin(const CliOptions& o, SystemdClient& systemd) {
+  auto info = systemd.load_unit(o.run.unit);
+  if (!info) return {};  // the run reports an unusable unit with its own message
+  for (const auto& path : info->drop_in_paths) {
+    if (!path.ends_with("/50-harden-bisect.conf")) continue;
+    if (o.apply) {
+      return Error{o.run.unit + " already has " + path +
+                       "; remove it and reload systemd before hardening again with --apply",
+                   ErrorKind::kUnitUnusable};
     }
-    return 0;
+    spdlog::warn("{} already has {}; its settings count as the unit's own here", o.run.unit, path);
+  }
+  return {};
+}
+
+// What a trial tests, for the live line: the group under test and what it carries on top.
+std::string describe_trial(const TrialStart& trial) {
+  std::string what;
+  if (trial.testing.empty()) {
+    what = trial.on_top_of_kept == 0 ? "baseline (nothing added)" : "the kept set again";
+  } else {
+    what = trial.testing.front();
+    if (trial.testing.size() > 1) {
+      what = std::to_string(trial.testing.size()) + " options: " + what + ", +" +
+             std::to_string(trial.testing.size() - 1) + " more";
+    }
+  }
+  if (trial.on_top_of_kept > 0)
+    what += " + on top of " + std::to_string(trial.on_top_of_kept) + " kept";
+  return what;
+}
+
+// Trial lines on stderr; on a terminal the running trial shows as a live line, replaced by its
+// result line.
+class TerminalProgress final : public RunObserver {
+ public:
+  TerminalProgress(bool quiet, bool tty) : quiet_(quiet), tty_(tty) {}
+  void trial_started(const TrialStart& trial) override {
+    if (quiet_ || !tty_) return;
+    std::cerr << "\r\033[Ktrial " << trial.number << "  " << describe_trial(trial)
+              << "  running… (~" << trial.estimated_trials_left << " left)" << std::flush;
+  }
+  void trial_finished(const TrialRecord& record) override {
+    if (quiet_) return;
+    if (tty_) std::cerr << "\r\033[K";
+    print_trial_line(std::cerr, record, tty_);
   }
 
-  // 3. systemd.
+ private:
+  bool quiet_;
+  bool tty_;
+};
+
+// The drop-in, JSON and JUnit reports, each where the options say.
+Status write_reports(const CliOptions& o, const RunReport& report, const std::string& dropin) {
+  if (auto s = write_output(o.output, dropin); !s) return s;
+  if (auto s = write_output(o.json_path, render_json(report)); !s) return s;
+  return write_output(o.junit_path, render_junit(report));
+}
+
+// A rejected rung that passes on top of the final set means the result is not maximal.
+Status check_maximal_result(const RunReport& report) {
+  for (const auto& r : report.rejected) {
+    if (r.maximality && r.maximality->passed()) {
+      return Error{"not maximal: " + r.rung + " passes when added to the final set",
+                   ErrorKind::kNotMaximal};
+    }
+  }
+  return {};
+}
+
+// The probes as the run gives them to --apply.
+std::vector<ProbeSpec> probe_specs(const RunConfig& run) {
+  std::vector<ProbeSpec> specs;
+  for (const auto& argv : run.probes) {
+    ProbeSpec spec;
+    spec.argv = argv;
+    spec.run_as_uid = run.probe_uid;
+    spec.run_as_gid = run.probe_gid;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+// The main command: connect, run, write the reports, check maximality, --apply.
+Status harden(const CliOptions& o, const Catalogue& catalogue, const CancellationToken& cancel) {
   auto connected = connect_system_manager();
-  if (!connected) return exit_with(connected.error());
+  if (!connected) return connected.error();
   // systemd may re-execute mid-run (package upgrades do): calls are repeated for up to 60 s.
   auto systemd = make_retrying(std::move(*connected), std::chrono::seconds(60));
   auto journal = open_journal(o.root);
   PosixProbeRunner probes;
   const bool tty = isatty(STDERR_FILENO);
+  if (auto s = check_earlier_dropin(o, *systemd); !s) return s;
 
-  // A drop-in of an earlier run is part of the unit now: a new run would take its settings
-  // as the baseline and a new file with the same name would silently drop them.
-  if (auto info = systemd->load_unit(o.run.unit); info) {
-    for (const auto& path : info->drop_in_paths) {
-      if (path.size() >= 22 && path.substr(path.size() - 22) == "/50-harden-bisect.conf") {
-        if (o.apply) {
-          return exit_with({o.run.unit + " already has " + path +
-                                "; remove it and reload "
-                                "systemd before hardening again with --apply",
-                            ExitCode::kUnitUnusable});
-        }
-        spdlog::warn("{} already has {}; its settings count as the unit's own here", o.run.unit,
-                     path);
-      }
-    }
-  }
-
-  // 4. The run.
-  // On a terminal the running trial shows as a live line, replaced by its result line.
-  RunPorts ports{*systemd, probes, journal.get(),
-                 [&](const TrialRecord& record) {
-                   if (o.quiet) return;
-                   if (tty) std::cerr << "\r\033[K";
-                   print_trial_line(std::cerr, record, tty);
-                 },
-                 [&](std::size_t number, const std::vector<std::string>& candidates) {
-                   if (o.quiet || !tty) return;
-                   std::string what = candidates.empty() ? "(none)" : candidates.front();
-                   if (candidates.size() > 1)
-                     what += ", +" + std::to_string(candidates.size() - 1) + " more";
-                   std::cerr << "\r\033[Ktrial " << number << "  " << candidates.size()
-                             << " options  " << what << "  running…" << std::flush;
-                 }};
-  auto report = run_hardening(o.run, catalogue, ports);
-  if (!report) return exit_with(report.error());
+  TerminalProgress progress(o.quiet, tty);
+  auto report =
+      run_hardening(o.run, catalogue, {*systemd, probes, journal.get(), &cancel, &progress});
+  if (!report) return report.error();
   report->tool_version = HB_VERSION;
 
-  // 5. Reports.
   if (!o.quiet) print_summary(std::cerr, *report, tty);
   DropinHeader header;
   header.date = today();
   header.probes = o.probe_commands;
   const auto dropin = render_dropin_file(*report, header);
-  if (auto s = write_output(o.output, dropin); !s) return exit_with(s.error());
-  if (auto s = write_output(o.json_path, render_json(*report)); !s) return exit_with(s.error());
-  if (auto s = write_output(o.junit_path, render_junit(*report)); !s) return exit_with(s.error());
+  if (auto s = write_reports(o, *report, dropin); !s) return s;
+  if (auto s = check_maximal_result(*report); !s) return s;
+  if (!o.apply) return {};
+  return apply_dropin({o.run.unit, o.root, dropin, probe_specs(o.run), o.run.timing},
+                      {*systemd, probes, &cancel});
+}
 
-  // A rejected rung that passes on top of the final set means the result is not maximal.
-  for (const auto& r : report->rejected) {
-    if (r.maximality && r.maximality->passed()) {
-      return exit_with(
-          {"not maximal: " + r.rung + " passes when added to the final set", ExitCode::kFailure});
-    }
+// Parse -> validate -> dispatch; the rest is in the command.
+Status run_command(CliOptions& o, const CancellationToken& cancel) {
+  if (o.run.unit.empty() && !o.list_options) {
+    return Error{"no unit given (see --help)", ErrorKind::kUsage};
+  }
+  if (auto s = validate(o); !s) return s;
+  o.run.timing.probe_timeout = seconds_to_ms(o.probe_timeout_s);
+  o.run.timing.settle = seconds_to_ms(o.settle_s);
+  o.run.timing.start_timeout = seconds_to_ms(o.start_timeout_s);
+  o.run.timing.stop_timeout = seconds_to_ms(o.stop_timeout_s);
+  auto catalogue = load_catalogue_option(o);
+  if (!catalogue) return catalogue.error();
+  if (o.list_options) return list_options(*catalogue);
+  return harden(o, *catalogue, cancel);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // 1. The command line.
+  CliOptions o;
+  o.run.state_directory = default_state_directory();
+  CLI::App app{
+      "harden-bisect: finds the strongest systemd hardening a service survives, by probing "
+      "transient copies of it (group testing), and writes it as a drop-in.\n"};
+  define_options(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
   }
 
-  // 6. --apply.
-  if (o.apply) {
-    if (auto s = apply_dropin(o, *systemd, probes, dropin); !s) return exit_with(s.error());
-  }
-  return interrupted() ? static_cast<int>(ExitCode::kInterrupted) : 0;
+  // 2. Logging; SIGINT/SIGTERM/SIGHUP cancel the run, which then cleans up.
+  set_up_logging(o);
+  CancellationToken cancel;
+  cancel_on_signals(cancel);
+
+  // 3. The command; its error's kind is the exit code.
+  if (auto s = run_command(o, cancel); !s) return exit_with(s.error(), cancel);
+  return cancel.cancelled() ? static_cast<int>(ExitCode::kInterrupted) : 0;
 }

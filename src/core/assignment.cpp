@@ -153,7 +153,7 @@ Result<PropertyList> apply_assignments(const PropertyList& baseline,
   const MergeRun run = run_merge(baseline, *parsed);
   if (!run.bad_baseline.empty()) {
     return Error{"the unit's " + run.bad_baseline + " property has an unexpected D-Bus type",
-                 ExitCode::kFailure};
+                 ErrorKind::kInternal};
   }
   FilterLines filter_lines;  // (bas) key -> kept assignments, keys in first-use order
   PropertyList out = baseline;

@@ -18,7 +18,7 @@ std::string text_of(const Assignment& a) {
 }
 
 Error bad(const Assignment& a, const std::string& why) {
-  return Error{"invalid " + text_of(a) + ": " + why, ExitCode::kBadInput};
+  return Error{"invalid " + text_of(a) + ": " + why, ErrorKind::kBadInput};
 }
 
 std::string lower(std::string_view s) {
@@ -242,7 +242,7 @@ std::vector<std::string> split_words(std::string_view value) {
 Result<Parsed> parse(const Assignment& assignment) {
   Parsed p;
   p.row = find_row(assignment.key);
-  if (!p.row) return Error{"unknown setting " + assignment.key, ExitCode::kBadInput};
+  if (!p.row) return Error{"unknown setting " + assignment.key, ErrorKind::kBadInput};
   p.source = assignment;
   if (auto s = parse_value(assignment, p); !s) return s.error();
   return p;

@@ -45,7 +45,7 @@ Result<std::optional<Credentials>> resolve_credentials(const ProbeSpec& spec,
                        (err != 0 ? " cannot be looked up (" + std::string(std::strerror(err)) + ")"
                                  : " has no passwd entry") +
                        "; set run_as_gid too",
-                   ExitCode::kBadInput};
+                   ErrorKind::kBadInput};
     }
     creds.gid = spec.run_as_gid ? *spec.run_as_gid : found->pw_gid;
     // Without a passwd entry there is no name to look groups up by: the gid alone.

@@ -48,7 +48,7 @@ struct ChildFailure {
 
 // `what` + ": " + strerror(errno), for failures of our own setup (pipes, fork).
 Error system_error(const std::string& what) {
-  return Error{what + ": " + std::strerror(errno), ExitCode::kFailure};
+  return Error{what + ": " + std::strerror(errno), ErrorKind::kInternal};
 }
 
 // Our environment with `overrides` applied by name; the last override of a name wins.
@@ -175,7 +175,7 @@ void reap(pid_t pid) {
 }  // namespace
 
 Result<SpawnedProbe> spawn_probe(const ProbeSpec& spec) {
-  if (spec.argv.empty()) return Error{"probe: empty command", ExitCode::kBadInput};
+  if (spec.argv.empty()) return Error{"probe: empty command", ErrorKind::kBadInput};
   const std::string prefix = "probe " + spec.argv[0] + ": ";
   auto creds = resolve_credentials(spec, prefix);
   if (!creds) return creds.error();
@@ -223,7 +223,7 @@ Result<SpawnedProbe> spawn_probe(const ProbeSpec& spec) {
   if (read_full(status_read.get(), &failure, sizeof failure) == sizeof failure) {
     reap(pid);
     return Error{describe(failure, prefix, spec.argv[0], *creds ? &**creds : nullptr),
-                 ExitCode::kBadInput};
+                 ErrorKind::kBadInput};
   }
   // Nonblocking: the poll loop reads at most one buffer per wake-up and never stalls in read().
   fcntl(output_read.get(), F_SETFL, fcntl(output_read.get(), F_GETFL) | O_NONBLOCK);

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/exposure.hpp"
@@ -242,7 +244,7 @@ Status check_fidelity(SystemdClient& systemd, TrialOracle& trials, const UnitSna
                    ": a transient copy cannot reproduce these settings (not supported "
                    "yet): " +
                    names,
-               ExitCode::kUnitUnusable};
+               ErrorKind::kUnitUnusable};
 }
 
 // Turns the search result into report rows; kept rows carry only the assignments that take
@@ -279,20 +281,105 @@ void record_result(const SearchResult& result, const std::vector<PlannedOption>&
   }
 }
 
-// Announces each trial before it runs, so a long one (a hang waits for the probe deadline)
-// shows what it is doing.
-class AnnouncingOracle final : public Oracle {
+Error cancelled_error() { return Error{"interrupted", ErrorKind::kInterrupted}; }
+
+bool is_cancelled(const CancellationToken* token) { return token && token->cancelled(); }
+
+// Sits right around the trial oracle (inside the journal): a trial the run was cancelled in
+// is thrown away, never recorded as a verdict, even when the cancellation came after its last
+// probe (the trial oracle itself stops probing at once).
+class CancellableOracle final : public Oracle {
  public:
-  AnnouncingOracle(Oracle& inner, std::function<void(const CandidateSet&)> announce)
-      : inner_(inner), announce_(std::move(announce)) {}
+  CancellableOracle(Oracle& inner, const CancellationToken* token) : inner_(inner), token_(token) {}
   Verdict evaluate(const CandidateSet& set) override {
-    announce_(set);
-    return inner_.evaluate(set);
+    if (is_cancelled(token_)) throw TrialError(cancelled_error());
+    auto verdict = inner_.evaluate(set);
+    if (is_cancelled(token_)) throw TrialError(cancelled_error());
+    return verdict;
   }
 
  private:
   Oracle& inner_;
-  std::function<void(const CandidateSet&)> announce_;
+  const CancellationToken* token_;
+};
+
+// Rough number of trials a run takes, from the catalogue's risks: baseline, about
+// log2(n) + 1 trials per expected breaker plus one passing group, the confirmations, and the
+// maximality trials.
+std::size_t estimated_trials(const std::vector<SearchItem>& items, const RunConfig& config) {
+  double breakers = 0;
+  for (const auto& item : items) breakers += item.risk;
+  const auto per_breaker = static_cast<double>(std::bit_width(items.size())) + 1;
+  const auto confirmations = static_cast<std::size_t>(std::max(config.search.confirmations, 0));
+  const auto search = static_cast<std::size_t>(std::ceil((breakers + 1) * per_breaker));
+  const auto maximal =
+      config.check_maximal ? static_cast<std::size_t>(std::ceil(breakers)) : std::size_t{0};
+  return 1 + search + confirmations + maximal;
+}
+
+// Announces each trial before it runs with what it tests: the rungs not in the last set that
+// passed (the search adds groups on top of what it kept so far), and how many it carries on
+// top. Also moves the phase from baseline to search after the first trial.
+class ProgressOracle final : public Oracle {
+ public:
+  using Labels = std::function<std::vector<std::string>(const CandidateSet&)>;
+  ProgressOracle(Oracle& inner, RunObserver* observer, Labels labels, std::size_t estimate,
+                 const RunReport& report)
+      : inner_(inner),
+        observer_(observer),
+        labels_(std::move(labels)),
+        estimate_(estimate),
+        report_(report) {}
+  Verdict evaluate(const CandidateSet& set) override {
+    if (observer_) observer_->trial_started(describe(set));
+    auto verdict = inner_.evaluate(set);
+    if (verdict.passed()) last_passed_ = set;
+    if (observer_ && report_.trials.empty() && verdict.passed())
+      observer_->phase_changed(RunPhase::kSearch);
+    return verdict;
+  }
+
+ private:
+  TrialStart describe(const CandidateSet& set) const {
+    TrialStart start;
+    start.number = report_.trials.size() + 1;
+    CandidateSet testing;
+    for (const auto& c : set) {
+      if (std::binary_search(last_passed_.begin(), last_passed_.end(), c)) {
+        ++start.on_top_of_kept;
+      } else {
+        testing.push_back(c);
+      }
+    }
+    start.testing = labels_(testing);
+    start.estimated_trials_left = estimate_ >= start.number ? estimate_ - start.number + 1 : 1;
+    return start;
+  }
+
+  Oracle& inner_;
+  RunObserver* observer_;
+  Labels labels_;
+  std::size_t estimate_;
+  const RunReport& report_;
+  CandidateSet last_passed_;  // sorted (candidate sets are)
+};
+
+// Tells the observer that the run cleans up, on every exit path; declared after the cleanup
+// guards so that it is destroyed (and announces) before they act.
+class CleanupAnnouncer {
+ public:
+  explicit CleanupAnnouncer(RunObserver* observer) : observer_(observer) {}
+  CleanupAnnouncer(const CleanupAnnouncer&) = delete;
+  CleanupAnnouncer& operator=(const CleanupAnnouncer&) = delete;
+  ~CleanupAnnouncer() { announce(); }
+  void announce() {
+    if (observer_ && !announced_) observer_->phase_changed(RunPhase::kCleanup);
+    announced_ = true;
+  }
+
+ private:
+  RunObserver* observer_;
+  bool announced_ = false;
 };
 
 // --check-maximal: the final set plus each rejected rung alone must still fail.
@@ -313,13 +400,39 @@ void check_maximality(const SearchResult& result, Oracle& oracle, const TrialObs
 
 }  // namespace
 
-Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
-                                RunPorts ports) {
+const char* to_string(RunPhase phase) {
+  switch (phase) {
+    case RunPhase::kPreparing:
+      return "preparing";
+    case RunPhase::kFidelity:
+      return "fidelity";
+    case RunPhase::kBaseline:
+      return "baseline";
+    case RunPhase::kSearch:
+      return "search";
+    case RunPhase::kMaximality:
+      return "maximality";
+    case RunPhase::kScoring:
+      return "scoring";
+    case RunPhase::kCleanup:
+      return "cleanup";
+  }
+  return "?";
+}
+
+namespace {
+
+Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
+                           const RunPorts& ports) {
   const auto started_at = RunClock::now();
   RunReport report;
   report.unit = config.unit;
+  auto phase = [&](RunPhase p) {
+    if (ports.observer) ports.observer->phase_changed(p);
+  };
 
   // 1. One run per unit at a time; repair what an interrupted earlier run left.
+  phase(RunPhase::kPreparing);
   if (auto s = check_unit_name(config.unit); !s) return s.error();
   StateStore store(config.state_directory);
   auto lock = store.lock(config.unit);
@@ -349,7 +462,7 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
       return Error{"cannot resume: the interrupted run of " + config.unit +
                        " used other options, probes, catalogue or unit settings; run without "
                        "--resume to start over",
-                   ExitCode::kUsage};
+                   ErrorKind::kUsage};
     } else {
       replay = (*previous)->trials;
     }
@@ -357,10 +470,11 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   if (auto s = store.save(journal); !s) return s.error();
 
   // 4. From here on, every exit path stops the copies, then restarts a stopped original
-  //    (destruction order: reaper first).
+  //    (destruction order: announcer, reaper, original).
   const auto prefix = copy_prefix(unit->info.id);
   OriginalGuard original(ports.systemd, unit->info.id, store, journal);
   CopyReaper reaper(ports.systemd, prefix, config.timing.stop_timeout);
+  CleanupAnnouncer cleanup(ports.observer);
   if (auto s = reaper.reap(); !s) return s.error();
   const auto& state = unit->info.active_state;
   if (state == "active" || state == "activating" || state == "reloading") {
@@ -369,16 +483,19 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
                        " is running; its copies would compete for its ports, PID "
                        "files and runtime directories. Pass --stop-original (it is started again "
                        "afterwards) or stop it first",
-                   ExitCode::kUnitUnusable};
+                   ErrorKind::kUnitUnusable};
     }
     if (auto s = original.stop(); !s) return s.error();
   }
 
-  // 5. Baseline fidelity, search, maximality, final score.
+  // 5. Baseline fidelity, search, maximality, final score. Decorators, outermost first:
+  //    progress -> journal (replay, record) -> cancellation -> the real trials.
   auto in = search_inputs(config, planned);
+  Clock& clock = ports.clock ? *ports.clock : SteadyClock::instance();
   TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, in.rungs, in.probes,
-                     config.timing, prefix);
-  JournalingOracle journaled(trials, store, journal, std::move(replay));
+                     config.timing, prefix, clock, ports.cancel);
+  CancellableOracle cancellable(trials, ports.cancel);
+  JournalingOracle journaled(cancellable, store, journal, std::move(replay));
   auto labels = [&](const CandidateSet& set) {
     std::vector<std::string> out;
     for (const auto& c : set) {
@@ -387,42 +504,60 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
     }
     return out;
   };
-  AnnouncingOracle announced(journaled, [&](const CandidateSet& set) {
-    if (ports.on_trial_start) ports.on_trial_start(report.trials.size() + 1, labels(set));
-  });
-  Oracle& oracle = announced;
+  ProgressOracle oracle(journaled, ports.observer, labels, estimated_trials(in.items, config),
+                        report);
   TrialObserver observer = [&](std::size_t number, const CandidateSet& set, const Verdict& v) {
     TrialRecord record{number, labels(set), v};
-    if (ports.on_trial) ports.on_trial(record);
+    if (ports.observer) ports.observer->trial_finished(record);
     report.trials.push_back(std::move(record));
   };
-  try {
-    if (auto s = check_fidelity(ports.systemd, trials, *unit); !s) return s.error();
-    auto result = run_search(in.items, oracle, config.search, observer);
-    if (!result.baseline_passed) {
-      return Error{std::string("the service fails its probe even unhardened: ") +
-                       to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
-                   ExitCode::kBaselineFailed};
-    }
-    record_result(result, planned, *unit, report);
-    if (config.check_maximal) check_maximality(result, oracle, observer, report);
-    auto final_props =
-        trials.inspect(trials.assignments_for(result.kept), security_property_specs());
-    report.after = score(final_props, *unit);
-  } catch (const TrialError& e) {
-    return e.error;
+  phase(RunPhase::kFidelity);
+  if (auto s = check_fidelity(ports.systemd, trials, *unit); !s) return s.error();
+  if (is_cancelled(ports.cancel)) return cancelled_error();
+  phase(RunPhase::kBaseline);
+  auto result = run_search(in.items, oracle, config.search, observer);
+  if (!result.baseline_passed) {
+    return Error{std::string("the service fails its probe even unhardened: ") +
+                     to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
+                 ErrorKind::kBaselineFailed};
   }
+  record_result(result, planned, *unit, report);
+  if (config.check_maximal) {
+    phase(RunPhase::kMaximality);
+    check_maximality(result, oracle, observer, report);
+  }
+  phase(RunPhase::kScoring);
+  auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());
+  if (is_cancelled(ports.cancel)) return cancelled_error();
+  report.after = score(final_props, *unit);
   if (journaled.replayed() > 0) {
     spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", journaled.replayed());
   }
 
   // 6. Done: clean up now, so the journal can go.
+  cleanup.announce();
   reaper.reap_now();
   original.restore();
   if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);
   report.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(RunClock::now() - started_at);
   return report;
+}
+
+}  // namespace
+
+Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
+                                RunPorts ports) {
+  // A trial that cannot be carried out, or any exception from a port, ends the run as an
+  // Error; run_once's guards have cleaned up by the time a handler runs.
+  try {
+    return run_once(config, catalogue, ports);
+  } catch (const TrialError& e) {
+    return e.error;
+  } catch (const std::exception& e) {
+    return Error{std::string("internal error during the run of ") + config.unit + ": " + e.what(),
+                 ErrorKind::kInternal};
+  }
 }
 
 }  // namespace hb

@@ -81,12 +81,12 @@ std::string StateStore::path_of(const std::string& unit, const char* suffix) con
 Result<std::unique_ptr<UnitLock>> StateStore::lock(const std::string& unit) {
   if (mkdir(directory_.c_str(), 0700) != 0 && errno != EEXIST) {
     return Error{"cannot create state directory " + directory_ + ": " + std::strerror(errno),
-                 ExitCode::kFailure};
+                 ErrorKind::kInternal};
   }
   const auto path = path_of(unit, ".lock");
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return Error{"cannot open lock " + path + ": " + std::strerror(errno), ExitCode::kFailure};
+    return Error{"cannot open lock " + path + ": " + std::strerror(errno), ErrorKind::kInternal};
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char holder[32] = {};
@@ -96,7 +96,7 @@ Result<std::unique_ptr<UnitLock>> StateStore::lock(const std::string& unit) {
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
     return Error{"another harden-bisect run is working on " + unit +
                      (pid.empty() ? "" : " (pid " + pid + ")"),
-                 ExitCode::kLocked};
+                 ErrorKind::kLocked};
   }
   auto pid = std::to_string(getpid()) + "\n";
   (void)!ftruncate(fd, 0);
@@ -124,7 +124,7 @@ Status StateStore::save(const RunJournal& journal) const {
 Status StateStore::remove(const std::string& unit) const {
   const auto path = path_of(unit, ".journal.json");
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Error{"cannot remove " + path + ": " + std::strerror(errno), ExitCode::kFailure};
+    return Error{"cannot remove " + path + ": " + std::strerror(errno), ErrorKind::kInternal};
   }
   return {};
 }
@@ -148,7 +148,7 @@ Result<RunJournal> journal_from_json(const std::string& text) {
   try {
     auto doc = Json::parse(text);
     if (doc.at("version").get<int>() != kJournalVersion) {
-      return Error{"journal version not supported", ExitCode::kBadInput};
+      return Error{"journal version not supported", ErrorKind::kBadInput};
     }
     RunJournal journal;
     journal.unit = doc.at("unit").get<std::string>();
@@ -162,7 +162,7 @@ Result<RunJournal> journal_from_json(const std::string& text) {
     }
     return journal;
   } catch (const std::exception& e) {
-    return Error{std::string("corrupt run journal: ") + e.what(), ExitCode::kBadInput};
+    return Error{std::string("corrupt run journal: ") + e.what(), ErrorKind::kBadInput};
   }
 }
 

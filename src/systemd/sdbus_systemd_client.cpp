@@ -38,7 +38,7 @@ Error bus_error(const sdbus::Error& e, const std::string& context) {
                          e.getName() == "org.freedesktop.DBus.Error.ServiceUnknown" ||
                          e.getName() == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
                          e.getName() == "org.freedesktop.DBus.Error.Timeout";
-  return Error{context + ": " + what, ExitCode::kSystemd, retryable};
+  return Error{context + ": " + what, ErrorKind::kSystemd, retryable};
 }
 
 bool is_no_such_unit(const sdbus::Error& e) {
@@ -153,7 +153,7 @@ class SdbusSystemdClient final : public SystemdClient {
         if (!value) {
           return Error{"property " + spec.name + " of " + unit + " has signature " +
                            it->second.peekValueType() + ", expected " + spec.signature,
-                       ExitCode::kSystemd};
+                       ErrorKind::kSystemd};
         }
         out.push_back({spec.name, std::move(*value)});
       }
@@ -174,7 +174,7 @@ class SdbusSystemdClient final : public SystemdClient {
       return bus_error(e, "while loading " + unit);
     }
     if (!raw_bus_ && sd_bus_open_system(&raw_bus_) < 0) {
-      return Error{"cannot open a second connection to the system bus", ExitCode::kSystemd};
+      return Error{"cannot open a second connection to the system bus", ErrorKind::kSystemd};
     }
     sd_bus_error error = SD_BUS_ERROR_NULL;
     sd_bus_message* reply = nullptr;
@@ -183,7 +183,7 @@ class SdbusSystemdClient final : public SystemdClient {
     if (r < 0) {
       Error e{"while reading properties of " + unit + ": " +
                   (error.message ? error.message : std::string(strerror(-r))),
-              ExitCode::kSystemd};
+              ErrorKind::kSystemd};
       sd_bus_error_free(&error);
       return e;
     }
@@ -250,7 +250,7 @@ class SdbusSystemdClient final : public SystemdClient {
     auto result = wait_job(job, Clock::now() + timeout);
     if (!result) {
       // A copy that never finishes starting is a verdict, not a broken bus: the caller stops it.
-      if (result.error().code == ExitCode::kFailure) return StartOutcome{false, "", "timeout"};
+      if (result.error().kind == ErrorKind::kDeadline) return StartOutcome{false, "", "timeout"};
       return with_context(result.error(), "while starting " + name);
     }
     return StartOutcome{false, "", *result};
@@ -302,7 +302,7 @@ class SdbusSystemdClient final : public SystemdClient {
             .withArguments(name, std::string("replace"))
             .storeResultsTo(job);
         auto waited = wait_job(job, deadline);
-        if (!waited && waited.error().code != ExitCode::kFailure) return waited.error();
+        if (!waited && waited.error().kind != ErrorKind::kDeadline) return waited.error();
       } catch (const sdbus::Error& e) {
         if (!is_no_such_unit(e)) throw;
       }
@@ -317,7 +317,7 @@ class SdbusSystemdClient final : public SystemdClient {
           if (!is_no_such_unit(e)) throw;
         }
         if (!wait_inactive(name, Clock::now() + std::chrono::seconds(10))) {
-          return Error{"could not stop " + name + " even with SIGKILL", ExitCode::kSystemd};
+          return Error{"could not stop " + name + " even with SIGKILL", ErrorKind::kDeadline};
         }
       }
       try {
@@ -415,7 +415,7 @@ class SdbusSystemdClient final : public SystemdClient {
     }
   }
 
-  // Waits for JobRemoved of `job`; an error with kFailure means the deadline passed.
+  // Waits for JobRemoved of `job`; an error of kind kDeadline means the deadline passed.
   Result<std::string> wait_job(const std::string& job, Clock::time_point deadline) {
     for (;;) {
       if (auto it = finished_jobs_.find(job); it != finished_jobs_.end()) {
@@ -425,7 +425,7 @@ class SdbusSystemdClient final : public SystemdClient {
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0)
-        return Error{"job " + job + " did not finish in time", ExitCode::kFailure};
+        return Error{"job " + job + " did not finish in time", ErrorKind::kDeadline};
       pump(std::min(left, std::chrono::milliseconds(100)));
     }
   }

@@ -31,11 +31,7 @@ std::string last_own_line(const std::vector<std::string>& journal, const std::st
   return "";
 }
 
-Error interrupted_error() { return Error{"interrupted", ExitCode::kInterrupted}; }
-
-void check_interrupted() {
-  if (interrupted()) throw TrialError(interrupted_error());
-}
+Error interrupted_error() { return Error{"interrupted", ErrorKind::kInterrupted}; }
 
 // A oneshot service is "up" once it ran (inactive with success); others must be active.
 bool settled(const UnitStatus& s, bool oneshot) {
@@ -53,7 +49,7 @@ bool died(const UnitStatus& s, bool oneshot) {
 TrialOracle::TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
                          const UnitSnapshot& unit, ItemRungs rungs,
                          std::vector<ProbeSpec> probe_specs, TrialTiming timing,
-                         std::string copy_prefix, Clock& clock)
+                         std::string copy_prefix, Clock& clock, const CancellationToken* cancel)
     : systemd_(systemd),
       probes_(probes),
       journal_(journal),
@@ -62,7 +58,12 @@ TrialOracle::TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalRea
       probe_specs_(std::move(probe_specs)),
       timing_(timing),
       copy_prefix_(std::move(copy_prefix)),
-      clock_(clock) {}
+      clock_(clock),
+      cancel_(cancel) {}
+
+void TrialOracle::check_cancelled() const {
+  if (cancelled()) throw TrialError(interrupted_error());
+}
 
 std::string TrialOracle::next_copy_name() {
   return copy_prefix_ + std::to_string(++copies_) + ".service";
@@ -97,7 +98,7 @@ PropertyList TrialOracle::copy_properties(const std::vector<Assignment>& assignm
 }
 
 Verdict TrialOracle::evaluate(const CandidateSet& set) {
-  check_interrupted();
+  check_cancelled();
   const auto start = clock_.now();
   const auto trial = next_trial_++;
   const auto name = next_copy_name();
@@ -158,7 +159,7 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t tr
       verdict.evidence.summary = "copy still " + status.active_state + " after the settle window";
       return verdict;
     }
-    check_interrupted();
+    check_cancelled();
     clock_.sleep_for(kStatePoll);
   }
 
@@ -175,7 +176,7 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t tr
     if (!s) return s.error();
     return died(*s, oneshot);
   };
-  hooks.cancelled = [] { return interrupted(); };
+  hooks.cancelled = [this] { return cancelled(); };
   const ProbeWindow window{deadline, timing_.probe_timeout, timing_.retry_pause};
   auto probed = probe_until_healthy(probes_, clock_, probe_specs_, window, hooks);
   const auto& last = probed.last;
@@ -191,7 +192,7 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t tr
       verdict.evidence.probe_output_tail = last.output;
       return verdict;
     case ProbeOutcome::kSpawnFailed:
-      throw TrialError(Error{last.spawn_error, ExitCode::kBadInput});
+      throw TrialError(Error{last.spawn_error, ErrorKind::kBadInput});
     case ProbeOutcome::kCancelled:
       throw TrialError(interrupted_error());
     case ProbeOutcome::kError:
@@ -250,7 +251,7 @@ PropertyList TrialOracle::inspect(const std::vector<Assignment>& assignments,
   if (!started) throw TrialError(started.error());
   if (started->rejected) {
     throw TrialError(
-        Error{"systemd rejected the final set: " + started->rejection, ExitCode::kSystemd});
+        Error{"systemd rejected the final set: " + started->rejection, ErrorKind::kSystemd});
   }
   auto props = systemd_.read_properties(name, "org.freedesktop.systemd1.Service", specs);
   auto stopped = systemd_.stop(name, timing_.stop_timeout);
@@ -270,7 +271,7 @@ std::map<std::string, std::string> TrialOracle::dump_baseline_copy() {
   if (started->rejected) {
     throw TrialError(
         Error{"systemd refused a plain copy of " + unit_.info.id + ": " + started->rejection,
-              ExitCode::kUnitUnusable});
+              ErrorKind::kUnitUnusable});
   }
   auto dump = systemd_.dump_properties(name, "org.freedesktop.systemd1.Service");
   auto stopped = systemd_.stop(name, timing_.stop_timeout);

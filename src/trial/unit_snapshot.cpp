@@ -326,17 +326,17 @@ std::vector<std::string> unreproduced_settings(const std::map<std::string, std::
 Status check_unit_name(const std::string& name) {
   constexpr std::string_view kSuffix = ".service";
   if (name.empty() || name.find('/') != std::string::npos) {
-    return Error{"'" + name + "' is not a unit name", ExitCode::kUnitUnusable};
+    return Error{"'" + name + "' is not a unit name", ErrorKind::kUnitUnusable};
   }
   if (name.size() <= kSuffix.size() ||
       name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
     return Error{name + " is not a service unit; only .service units can be hardened",
-                 ExitCode::kUnitUnusable};
+                 ErrorKind::kUnitUnusable};
   }
   if (name.find("@.") != std::string::npos) {
     return Error{name + " is a template; name an instance, e.g. " +
                      name.substr(0, name.find("@.") + 1) + "foo.service",
-                 ExitCode::kUnitUnusable};
+                 ErrorKind::kUnitUnusable};
   }
   return {};
 }
@@ -346,12 +346,12 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
   auto info = systemd.load_unit(name);
   if (!info) return info.error();
   const auto& state = info->load_state;
-  if (state == "not-found") return Error{"unit " + name + " not found", ExitCode::kUnitUnusable};
-  if (state == "masked") return Error{"unit " + name + " is masked", ExitCode::kUnitUnusable};
+  if (state == "not-found") return Error{"unit " + name + " not found", ErrorKind::kUnitUnusable};
+  if (state == "masked") return Error{"unit " + name + " is masked", ErrorKind::kUnitUnusable};
   if (state != "loaded") {
     return Error{"unit " + name + " failed to load (" + state + ")" +
                      (info->load_error.empty() ? "" : ": " + info->load_error),
-                 ExitCode::kUnitUnusable};
+                 ErrorKind::kUnitUnusable};
   }
   // A socket unit of the same name activates the service even while the socket is not
   // loaded (then TriggeredBy= is still empty).
@@ -363,7 +363,7 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
     if (trigger.size() > 7 && trigger.substr(trigger.size() - 7) == ".socket") {
       return Error{name + " is socket-activated by " + trigger +
                        "; transient copies cannot receive its sockets (not supported yet)",
-                   ExitCode::kUnitUnusable};
+                   ErrorKind::kUnitUnusable};
     }
   }
 

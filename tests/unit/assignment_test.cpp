@@ -44,7 +44,7 @@ PropertyValue value_of(const Assignment& a) {
 std::string error_of(const Assignment& a) {
   auto p = parse_assignment(a);
   REQUIRE_FALSE(p.ok());
-  CHECK(p.error().code == ExitCode::kBadInput);
+  CHECK(p.error().kind == ErrorKind::kBadInput);
   return p.error().message;
 }
 
@@ -355,7 +355,7 @@ TEST_SUITE("assignment") {
   TEST_CASE("apply_assignments fails on an invalid assignment or a mistyped baseline") {
     auto bad = apply_assignments(kExec, As({"PrivateTmp=yes", "CapabilityBoundingSet=~CAP_NOPE"}));
     REQUIRE_FALSE(bad.ok());
-    CHECK(bad.error().code == ExitCode::kBadInput);
+    CHECK(bad.error().kind == ErrorKind::kBadInput);
     CHECK(bad.error().message ==
           "invalid CapabilityBoundingSet=~CAP_NOPE: unknown capability CAP_NOPE");
     auto mistyped = apply_assignments({{"UMask", std::string("0022")}}, As({"UMask=0077"}));

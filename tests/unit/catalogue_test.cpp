@@ -31,14 +31,14 @@ Catalogue builtin_file() {
 std::string load_error(const std::string& fixture) {
   auto c = load_catalogue(kFixtures + fixture);
   REQUIRE_FALSE(c.ok());
-  CHECK(c.error().code == ExitCode::kBadInput);
+  CHECK(c.error().kind == ErrorKind::kBadInput);
   return c.error().message;
 }
 
 std::string parse_error(const std::string& text) {
   auto c = parse_catalogue(text, "t.yaml");
   REQUIRE_FALSE(c.ok());
-  CHECK(c.error().code == ExitCode::kBadInput);
+  CHECK(c.error().kind == ErrorKind::kBadInput);
   return c.error().message;
 }
 

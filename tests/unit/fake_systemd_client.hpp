@@ -46,7 +46,7 @@ inline UnitStatus fake_remained() { return {"active", "exited", "success", 1, 0,
 
 // An error of the bus or the manager (kind: systemd), retryable or not.
 inline Error fake_bus_error(std::string message, bool retryable = false) {
-  return Error{std::move(message), ExitCode::kSystemd, retryable};
+  return Error{std::move(message), ErrorKind::kSystemd, retryable};
 }
 
 // What happens when a unit is started (a transient copy, or start/restart of a real unit).

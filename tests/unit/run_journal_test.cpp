@@ -115,7 +115,7 @@ TEST_SUITE("journal") {
       auto j = hb::journal_from_json(text);
       REQUIRE_FALSE(j.ok());
       CHECK(j.error().message.rfind("corrupt run journal: ", 0) == 0);
-      CHECK(j.error().code == hb::ExitCode::kBadInput);
+      CHECK(j.error().kind == hb::ErrorKind::kBadInput);
     }
     auto future = hb::journal_from_json(replaced("\"version\": 1", "\"version\": 2"));
     REQUIRE_FALSE(future.ok());
@@ -166,7 +166,7 @@ TEST_SUITE("journal") {
     REQUIRE(first.ok());
     auto second = store.lock("web.service");
     REQUIRE_FALSE(second.ok());
-    CHECK(second.error().code == hb::ExitCode::kLocked);
+    CHECK(second.error().kind == hb::ErrorKind::kLocked);
     CHECK(second.error().message == "another harden-bisect run is working on web.service (pid " +
                                         std::to_string(getpid()) + ")");
     CHECK(store.lock("db.service").ok());  // other units are independent

@@ -349,7 +349,7 @@ TEST_SUITE("trial") {
       (void)oracle.evaluate({});
       FAIL("no TrialError");
     } catch (const TrialError& e) {
-      CHECK(e.error.code == hb::ExitCode::kBadInput);
+      CHECK(e.error.kind == hb::ErrorKind::kBadInput);
       CHECK(e.error.message == "probe /usr/bin/probe: no such file");
     }
     CHECK(b.probes.runs() == 1);
@@ -434,13 +434,13 @@ TEST_SUITE("trial") {
       (void)oracle.inspect({}, {});
       FAIL("no TrialError");
     } catch (const TrialError& e) {
-      CHECK(e.error.code == hb::ExitCode::kSystemd);
+      CHECK(e.error.kind == hb::ErrorKind::kSystemd);
     }
     try {
       (void)oracle.dump_baseline_copy();
       FAIL("no TrialError");
     } catch (const TrialError& e) {
-      CHECK(e.error.code == hb::ExitCode::kUnitUnusable);
+      CHECK(e.error.kind == hb::ErrorKind::kUnitUnusable);
       CHECK(e.error.message.find("refused a plain copy of web.service") != std::string::npos);
     }
     b.systemd.script_copies(

@@ -10,7 +10,7 @@ TEST_SUITE("snapshot") {
     for (const char* bad : {"nginx", "nginx.socket", "getty@.service", "", "a/b.service"}) {
       auto s = hb::check_unit_name(bad);
       CHECK_FALSE(s.ok());
-      CHECK(s.error().code == hb::ExitCode::kUnitUnusable);
+      CHECK(s.error().kind == hb::ErrorKind::kUnitUnusable);
     }
     CHECK(hb::check_unit_name("getty@.service").error().message ==
           "getty@.service is a template; name an instance, e.g. getty@foo.service");

@@ -1,0 +1,185 @@
+// --apply against the fakes and a temporary root: the drop-in stays when the unit passes its
+// probes, and the earlier state comes back on every failure after the file was written.
+#include "harden_bisect/apply.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fake_clock.hpp"
+#include "fake_probe_runner.hpp"
+#include "fake_systemd_client.hpp"
+
+namespace {
+
+using hb::ErrorKind;
+using hb::testing::FakeClock;
+using hb::testing::FakeProbe;
+using hb::testing::FakeProbeRunner;
+using hb::testing::FakeSystemdClient;
+using hb::testing::SystemdMethod;
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "hb-apply-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+struct Bench {
+  TempDir root;
+  FakeClock clock;
+  FakeSystemdClient systemd{clock};
+  FakeProbeRunner probes{clock};
+  hb::CancellationToken cancel;
+  hb::ApplyRequest request;
+
+  explicit Bench(const std::string& state = "active") {
+    systemd.add_unit({"web.service", "loaded", "", state, "running", "/x", {}, {}});
+    fs::create_directories(root.str() + "/etc/systemd/system");
+    request.unit = "web.service";
+    request.root = root.str();
+    request.dropin = "[Service]\nNoNewPrivileges=yes\n";
+    hb::ProbeSpec probe;
+    probe.argv = {"/usr/bin/probe"};
+    request.probes = {probe};
+    request.timing.settle = milliseconds(1'000);
+  }
+  std::string path() const { return hb::dropin_path(root.str(), "web.service"); }
+  void write_old() {
+    fs::create_directories(fs::path(path()).parent_path());
+    std::ofstream(path()) << "[Service]\nPrivateTmp=yes\n";
+  }
+  hb::Status apply() { return hb::apply_dropin(request, {systemd, probes, &cancel, &clock}); }
+  bool no_temp_files() const {
+    for (const auto& e : fs::directory_iterator(fs::path(path()).parent_path())) {
+      if (e.path().filename().string().find(".tmp-") != std::string::npos) return false;
+    }
+    return true;
+  }
+};
+
+TEST_SUITE("apply") {
+  TEST_CASE("a unit that passes its probes after the restart keeps the drop-in") {
+    Bench b;
+    b.probes.then(FakeProbe::exits(1, "starting"), 2);  // needs a moment after the restart
+    auto s = b.apply();
+    REQUIRE(s.ok());
+    CHECK(slurp(b.path()) == b.request.dropin);
+    CHECK((fs::status(b.path()).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+           fs::perms::others_read));
+    CHECK(b.systemd.count(SystemdMethod::kReload) == 1);
+    CHECK(b.systemd.count(SystemdMethod::kStart, "web.service") == 1);
+    REQUIRE(b.probes.runs() == 3);
+    CHECK(b.probes.env(0, "HB_TRIAL") == "apply");
+    CHECK(b.probes.env(0, "HB_UNIT") == "web.service");
+    CHECK(b.probes.env(2, "HB_ATTEMPT") == "3");
+    CHECK(b.probes.specs()[0].timeout == b.request.timing.probe_timeout);
+    CHECK(b.no_temp_files());
+  }
+
+  TEST_CASE("a probe that never passes rolls back to the earlier drop-in and restarts") {
+    Bench b;
+    b.write_old();
+    b.probes.otherwise(FakeProbe::exits(1, "500"));
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kApplyFailed);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+    CHECK(b.systemd.count(SystemdMethod::kReload) == 2);  // with the drop-in, then without
+    CHECK(b.systemd.count(SystemdMethod::kStart, "web.service") == 2);
+    CHECK(b.clock.elapsed() >= b.request.timing.settle - b.request.timing.retry_pause);
+    CHECK(b.no_temp_files());
+  }
+
+  TEST_CASE("without an earlier drop-in, a rollback removes the new one") {
+    Bench b;
+    b.probes.otherwise(FakeProbe::exits(1));
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kApplyFailed);
+    CHECK_FALSE(fs::exists(b.path()));
+  }
+
+  TEST_CASE("a restart that does not finish rolls back without probing") {
+    Bench b;
+    b.write_old();
+    hb::testing::UnitScript stuck;
+    stuck.job_result = "timeout";
+    b.systemd.script_start("web.service", stuck);
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kApplyFailed);
+    CHECK(b.probes.runs() == 0);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+  }
+
+  TEST_CASE("a failed load_unit after the drop-in was written restores the earlier one") {
+    Bench b;
+    b.write_old();
+    b.systemd.fail(SystemdMethod::kLoadUnit, hb::testing::fake_bus_error("Access denied"));
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kSystemd);
+    CHECK(s.error().message.find("Access denied") != std::string::npos);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+    CHECK(b.systemd.count(SystemdMethod::kReload) == 2);
+    CHECK(b.systemd.count(SystemdMethod::kStart, "web.service") == 0);
+  }
+
+  TEST_CASE("a failed reload restores the earlier drop-in") {
+    Bench b;
+    b.write_old();
+    b.systemd.fail(SystemdMethod::kReload, hb::testing::fake_bus_error("no reload for you"));
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kSystemd);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+  }
+
+  TEST_CASE("a unit that is not running keeps the drop-in for its next start") {
+    Bench b("inactive");
+    auto s = b.apply();
+    REQUIRE(s.ok());
+    CHECK(slurp(b.path()) == b.request.dropin);
+    CHECK(b.systemd.count(SystemdMethod::kStart) == 0);
+    CHECK(b.probes.runs() == 0);
+  }
+
+  TEST_CASE("a cancelled apply writes nothing") {
+    Bench b;
+    b.write_old();
+    b.cancel.cancel();
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kInterrupted);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+    CHECK(b.systemd.calls().empty());
+  }
+
+  TEST_CASE("dropin_path puts the file under the target root") {
+    CHECK(hb::dropin_path("", "a.service") ==
+          "/etc/systemd/system/a.service.d/50-harden-bisect.conf");
+    CHECK(hb::dropin_path("/srv/c//", "a.service") ==
+          "/srv/c/etc/systemd/system/a.service.d/50-harden-bisect.conf");
+  }
+}
+
+}  // namespace

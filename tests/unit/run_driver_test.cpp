@@ -1,0 +1,281 @@
+// run_hardening against the fakes: what a whole run leaves behind on every exit path (copies
+// reaped, a stopped original started again), cancellation, resume from the journal, two runs in
+// one process, and what the observer is told.
+#include "harden_bisect/run_driver.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include "fake_clock.hpp"
+#include "fake_probe_runner.hpp"
+#include "fake_systemd_client.hpp"
+#include "harden_bisect/run_journal.hpp"
+
+namespace {
+
+using hb::ErrorKind;
+using hb::RunPhase;
+using hb::testing::FakeClock;
+using hb::testing::FakeProbe;
+using hb::testing::FakeProbeRunner;
+using hb::testing::FakeSystemdClient;
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "hb-run-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+hb::CatalogueOption option(std::string id, std::vector<std::vector<hb::Assignment>> rungs,
+                           double risk = 0.1) {
+  hb::CatalogueOption o;
+  o.id = std::move(id);
+  o.group = "process";
+  for (auto& r : rungs) o.rungs.push_back({"", std::move(r)});
+  o.risk = risk;
+  o.why = "test";
+  return o;
+}
+
+// Records everything the run tells its observer.
+struct RecordingObserver final : hb::RunObserver {
+  std::vector<RunPhase> phases;
+  std::vector<hb::TrialStart> started;
+  std::vector<hb::TrialRecord> finished;
+  void phase_changed(RunPhase phase) override { phases.push_back(phase); }
+  void trial_started(const hb::TrialStart& trial) override { started.push_back(trial); }
+  void trial_finished(const hb::TrialRecord& record) override { finished.push_back(record); }
+};
+
+// "web.service", running, with five options; the service breaks under PrivateTmp=yes (its
+// probe fails on any copy started with it).
+struct Bench {
+  TempDir dir;
+  FakeClock clock;
+  FakeSystemdClient systemd{clock};
+  FakeProbeRunner probes{clock};
+  hb::CancellationToken cancel;
+  RecordingObserver observer;
+  hb::RunConfig config;
+  hb::Catalogue catalogue;
+  // Called before each probe run with its number (1-based); may throw or cancel.
+  std::function<void(std::size_t)> before_probe;
+  std::size_t probe_runs = 0;
+
+  Bench() {
+    systemd.add_unit({"web.service", "loaded", "", "active", "running", "/x", {}, {}},
+                     {{"Nice", "VARIANT \"i\" { INT32 0; };"}});
+    systemd.known_properties(
+        {"NoNewPrivileges", "PrivateTmp", "ProtectSystem", "LockPersonality", "RestrictRealtime"});
+    catalogue.options = {
+        option("NoNewPrivileges", {{{"NoNewPrivileges", "yes"}}}),
+        option("PrivateTmp", {{{"PrivateTmp", "yes"}}}),
+        option("ProtectSystem", {{{"ProtectSystem", "strict"}}, {{"ProtectSystem", "full"}}}),
+        option("LockPersonality", {{{"LockPersonality", "yes"}}}),
+        option("RestrictRealtime", {{{"RestrictRealtime", "yes"}}})};
+    config.unit = "web.service";
+    config.probes = {{"/usr/bin/probe"}};
+    config.state_directory = dir.str();
+    config.stop_original = true;
+    config.timing.settle = std::chrono::milliseconds(0);  // one probe round per trial
+    probes.respond([this](const hb::ProbeSpec& spec) {
+      if (before_probe) before_probe(++probe_runs);
+      auto copy = FakeProbeRunner::env_of(spec, "HB_COPY");
+      REQUIRE(copy.has_value());
+      const auto& props = systemd.properties_of(*copy);
+      bool broken = std::any_of(props.begin(), props.end(),
+                                [](const hb::Property& p) { return p.name == "PrivateTmp"; });
+      return broken ? FakeProbe::exits(1, "cannot write /tmp") : FakeProbe::passes();
+    });
+  }
+
+  // One run; `token` replaces the bench's own cancellation token (a token cannot be reset).
+  hb::Result<hb::RunReport> run(const hb::CancellationToken* token = nullptr) {
+    return hb::run_hardening(
+        config, catalogue,
+        {systemd, probes, &systemd.journal, token ? token : &cancel, &observer, &clock});
+  }
+
+  std::size_t journal_trials() {
+    auto saved = hb::StateStore(dir.str()).load("web.service");
+    REQUIRE(saved.ok());
+    return saved->has_value() ? (**saved).trials.size() : 0;
+  }
+
+  // Every exit path: no copy left running, the original running again.
+  void check_cleaned_up() {
+    CHECK(systemd.running_copies().empty());
+    CHECK(systemd.is_active("web.service"));
+  }
+};
+
+std::vector<std::string> ids(const std::vector<hb::KeptOption>& kept) {
+  std::vector<std::string> out;
+  for (const auto& k : kept) out.push_back(k.id);
+  return out;
+}
+
+TEST_SUITE("run") {
+  TEST_CASE("a run keeps what passes, rejects the breaker, and restores the stopped original") {
+    Bench b;
+    auto report = b.run();
+    REQUIRE(report.ok());
+    CHECK(ids(report->kept) == std::vector<std::string>{"NoNewPrivileges", "ProtectSystem",
+                                                        "LockPersonality", "RestrictRealtime"});
+    REQUIRE(report->rejected.size() == 1);
+    CHECK(report->rejected[0].id == "PrivateTmp");
+    CHECK(report->confirmed);
+    b.check_cleaned_up();
+    CHECK(b.systemd.count(hb::testing::SystemdMethod::kStop, "web.service") == 1);
+    CHECK(b.systemd.count(hb::testing::SystemdMethod::kStart, "web.service") == 1);
+    CHECK_FALSE(fs::exists(b.dir.str() + "/web.service.journal.json"));  // finished: removed
+  }
+
+  TEST_CASE("the observer hears the phases in order and what each trial tests") {
+    Bench b;
+    auto report = b.run();
+    REQUIRE(report.ok());
+    CHECK(b.observer.phases == std::vector<RunPhase>{RunPhase::kPreparing, RunPhase::kFidelity,
+                                                     RunPhase::kBaseline, RunPhase::kSearch,
+                                                     RunPhase::kScoring, RunPhase::kCleanup});
+    REQUIRE(b.observer.started.size() == report->trials.size());
+    REQUIRE(b.observer.finished.size() == report->trials.size());
+    // Trial 1 is the baseline: nothing under test, nothing kept.
+    CHECK(b.observer.started[0].number == 1);
+    CHECK(b.observer.started[0].testing.empty());
+    CHECK(b.observer.started[0].on_top_of_kept == 0);
+    // Trial 2 tests the whole group at once (it fails: PrivateTmp is in it).
+    CHECK(b.observer.started[1].testing.size() == 5);
+    // Some later trial tests a part on top of options that passed before, and what it tests
+    // is a part of the set, not its first option.
+    bool on_top = false;
+    for (std::size_t i = 0; i < b.observer.started.size(); ++i) {
+      const auto& s = b.observer.started[i];
+      CHECK(s.number == i + 1);
+      CHECK(s.estimated_trials_left >= 1);
+      CHECK(s.testing.size() + s.on_top_of_kept == report->trials[i].candidates.size());
+      if (s.on_top_of_kept > 0 && !s.testing.empty()) {
+        on_top = true;
+        CHECK(s.testing.front() != report->trials[i].candidates.front());
+      }
+    }
+    CHECK(on_top);
+    for (std::size_t i = 0; i < report->trials.size(); ++i) {
+      CHECK(b.observer.finished[i].number == report->trials[i].number);
+    }
+  }
+
+  TEST_CASE("an exception from a port mid-search ends the run as an Error after cleanup") {
+    Bench b;
+    b.before_probe = [](std::size_t run) {
+      if (run == 3) throw std::runtime_error("probe runner exploded");
+    };
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kInternal);
+    CHECK(report.error().message.find("probe runner exploded") != std::string::npos);
+    b.check_cleaned_up();
+    CHECK(b.observer.phases.back() == RunPhase::kCleanup);
+  }
+
+  TEST_CASE("a cancelled run cleans up, returns kInterrupted and records no cancelled trial") {
+    Bench b;
+    b.before_probe = [&](std::size_t run) {
+      if (run == 4) b.cancel.cancel();  // while trial 4 probes
+    };
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kInterrupted);
+    b.check_cleaned_up();
+    // The baseline probe, then trials 2-3 finished; the trial that was cancelled is not recorded.
+    CHECK(b.journal_trials() == 3);
+    CHECK(b.observer.finished.size() == 3);
+  }
+
+  TEST_CASE("a token tripped before the run starts no trial") {
+    Bench b;
+    b.cancel.cancel();
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kInterrupted);
+    CHECK(b.probes.runs() == 0);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("--resume replays the journal of a cancelled run and repeats no trial") {
+    Bench full;
+    auto expected = full.run();
+    REQUIRE(expected.ok());
+    const auto full_copies = full.systemd.started_copies().size();
+
+    Bench b;
+    b.before_probe = [&](std::size_t run) {
+      if (run == 5) b.cancel.cancel();
+    };
+    REQUIRE_FALSE(b.run().ok());
+    const auto recorded = b.journal_trials();
+    REQUIRE(recorded >= 2);
+    const auto copies_before = b.systemd.started_copies().size();
+
+    b.before_probe = {};
+    b.config.resume = true;
+    hb::CancellationToken fresh;
+    auto resumed = b.run(&fresh);
+    REQUIRE(resumed.ok());
+    CHECK(ids(resumed->kept) == ids(expected->kept));
+    CHECK(resumed->trials.size() == expected->trials.size());
+    // Every trial of the full run, minus the recorded ones, ran once more (fidelity and scoring
+    // copies included in both).
+    CHECK(b.systemd.started_copies().size() - copies_before == full_copies - recorded);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("two runs in one process give the same result") {
+    Bench b;
+    auto first = b.run();
+    REQUIRE(first.ok());
+    const auto copies = b.systemd.started_copies().size();
+    auto second = b.run();
+    REQUIRE(second.ok());
+    CHECK(ids(second->kept) == ids(first->kept));
+    CHECK(second->trials.size() == first->trials.size());
+    CHECK(b.systemd.started_copies().size() == 2 * copies);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("leftover copies of a crashed run are stopped before the first trial") {
+    Bench b;
+    b.systemd.add_leftover("harden-bisect-web-7.service");
+    auto report = b.run();
+    REQUIRE(report.ok());
+    const auto& stopped = b.systemd.stopped();
+    CHECK(std::find(stopped.begin(), stopped.end(), "harden-bisect-web-7.service") !=
+          stopped.end());
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("a running original without --stop-original is refused and left running") {
+    Bench b;
+    b.config.stop_original = false;
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kUnitUnusable);
+    CHECK(b.systemd.count(hb::testing::SystemdMethod::kStop, "web.service") == 0);
+    CHECK(b.systemd.started_copies().empty());
+  }
+}
+
+}  // namespace
