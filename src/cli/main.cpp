@@ -126,13 +126,6 @@ Status write_output(const std::string& path, const std::string& content) {
   return write_file_atomically(path, content);
 }
 
-std::string today() {
-  char buf[32];
-  std::time_t now = std::time(nullptr);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::localtime(&now));
-  return buf;
-}
-
 // Installs the drop-in on the real unit, restarts it if it runs, probes once, rolls back on
 // failure.
 Status apply_dropin(const CliOptions& o, SystemdClient& systemd, ProbeRunner& probes,
@@ -342,10 +335,7 @@ int main(int argc, char** argv) {
 
   // 5. Reports.
   if (!o.quiet) print_summary(std::cerr, *report, tty);
-  DropinHeader header;
-  header.date = today();
-  header.probes = o.probe_commands;
-  const auto dropin = render_dropin_file(*report, header);
+  const auto dropin = render_dropin_file(*report, dropin_header(o.probe_commands));
   if (auto s = write_output(o.output, dropin); !s) return exit_with(s.error());
   if (auto s = write_output(o.json_path, render_json(*report)); !s) return exit_with(s.error());
   if (auto s = write_output(o.junit_path, render_junit(*report)); !s) return exit_with(s.error());
