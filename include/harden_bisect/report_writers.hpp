@@ -12,15 +12,22 @@
 
 namespace hb {
 
-// What the drop-in header says that the RunReport does not carry. Passed in (not read from the
-// clock) so the same report always renders to the same bytes.
+// What the drop-in header says that the RunReport does not carry. No clock is read while
+// rendering, so the same report always renders to the same bytes.
 struct DropinHeader {
-  std::string date;                 // printed as given, e.g. "2024-05-01"
   std::vector<std::string> probes;  // probe command lines as the user gave them, one per probe
+  std::string systemd_version;      // of the manager the trials ran on; "" = say "systemd 252"
+  std::string date;                 // "" = no date (the default); printed as given
 };
 
-// The drop-in file: header comments, [Service] with the kept options grouped and commented,
-// then the rejected rungs and skipped options as comments. Ends with a newline.
+// The header of a run's drop-in: `probes`, `systemd_version`, and a date only when the
+// environment asks for one with SOURCE_DATE_EPOCH (reproducible builds), as its UTC day.
+DropinHeader dropin_header(std::vector<std::string> probes, std::string systemd_version = {});
+
+// The drop-in file: header comments, [Service] with one line per setting, grouped and commented
+// in plain words (lines that would change nothing are left out and named), then the rejected
+// settings with their evidence and the skipped options, as comments. Means exactly what the
+// trials ran on the unit (RunReport::unit_settings). Ends with a newline.
 std::string render_dropin_file(const RunReport& report, const DropinHeader& header);
 
 // The machine-readable report, pretty-printed; fields are documented in docs/report-json.md.

@@ -49,6 +49,9 @@ struct TrialRecord {
 struct RunReport {
   std::string unit;
   std::string tool_version;
+  // The unit's own settings the drop-in is appended to (what its copies started from); the
+  // drop-in writer needs them to write the shortest lines that mean what the trials ran.
+  PropertyList unit_settings;
   std::vector<KeptOption> kept;
   std::vector<RejectedOption> rejected;
   std::vector<SkippedOption> skipped;

@@ -138,13 +138,6 @@ Status write_output(const std::string& path, const std::string& content) {
   return write_file_atomically(path, content);
 }
 
-std::string today() {
-  char buf[32];
-  std::time_t now = std::time(nullptr);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::localtime(&now));
-  return buf;
-}
-
 // Every option, its help text and its default; `o` carries the defaults.
 void define_options(CLI::App& app, CliOptions& o) {
   app.set_version_flag("--version", std::string("harden-bisect ") + HB_VERSION);
@@ -344,10 +337,7 @@ Status harden(const CliOptions& o, const Catalogue& catalogue, const Cancellatio
   report->tool_version = HB_VERSION;
 
   if (!o.quiet) print_summary(std::cerr, *report, tty);
-  DropinHeader header;
-  header.date = today();
-  header.probes = o.probe_commands;
-  const auto dropin = render_dropin_file(*report, header);
+  const auto dropin = render_dropin_file(*report, dropin_header(o.probe_commands));
   if (auto s = write_reports(o, *report, dropin); !s) return s;
   if (auto s = check_maximal_result(*report); !s) return s;
   if (!o.apply) return {};

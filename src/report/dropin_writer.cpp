@@ -1,6 +1,10 @@
-// The drop-in file: what the user installs, so every comment is one sanitised line.
+// The drop-in file: what the user installs and reads, so it is written like a careful admin
+// writes one: one line per setting, a plain-words comment for each, nothing that changes
+// nothing, and every comment one sanitised line.
+#include <algorithm>
 #include <sstream>
 
+#include "dropin_plan.hpp"
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/report_writers.hpp"
 #include "report_text.hpp"
@@ -8,98 +12,165 @@
 namespace hb {
 namespace {
 
+using report::DropinLine;
+using report::DropinPlan;
 using report::one_line;
-using report::truncate;
 
-constexpr std::size_t kCommentColumns = 160;  // text after "# "; keeps evidence readable
-constexpr std::size_t kWrapColumns = 100;     // for the capability list, as .clang-format
+constexpr std::size_t kEvidenceColumns = 160;  // evidence after "# ": long enough to read
+constexpr std::size_t kWrapColumns = 100;      // prose comments wrap here, as .clang-format
+constexpr const char* kSystemdRules = "252";   // the systemd whose rules the lines follow
 
+// Prose as "# " lines wrapped at word boundaries; a word longer than a line stays whole.
 void comment(std::ostream& out, std::string_view text) {
-  out << "# " << truncate(one_line(text), kCommentColumns) << '\n';
-}
-
-// True when the option only removes capabilities from the bounding set
-// (CapabilityBoundingSet=~CAP_X ...); those share one summary comment.
-bool drops_capabilities(const KeptOption& option) {
-  if (option.assignments.empty()) return false;
-  for (const auto& a : option.assignments)
-    if (a.key != "CapabilityBoundingSet" || !a.value.starts_with('~')) return false;
-  return true;
-}
-
-// One comment naming every dropped capability, wrapped, instead of 40 one-line comments.
-void capability_summary(std::ostream& out, const std::vector<const KeptOption*>& options) {
-  std::vector<std::string> caps;
-  for (const auto* option : options) {
-    if (!drops_capabilities(*option)) continue;
-    for (const auto& a : option->assignments) {
-      std::istringstream words(one_line(a.value.substr(1)));
-      for (std::string cap; words >> cap;) caps.push_back(cap);
-    }
-  }
-  if (caps.empty()) return;
-  std::string line = "# Dropped from the capability bounding set (" + std::to_string(caps.size()) +
-                     "), unused by the service:";
-  for (const auto& cap : caps) {
-    if (report::columns(line) + 1 + report::columns(cap) > kWrapColumns) {
+  std::istringstream words(one_line(text));
+  std::string line = "#";
+  for (std::string word; words >> word;) {
+    if (line.size() > 1 && report::columns(line) + 1 + report::columns(word) > kWrapColumns) {
       out << line << '\n';
-      line = "#  ";
+      line = "#";
     }
-    line += " " + cap;
+    line += " " + word;
   }
   out << line << '\n';
 }
 
-void header(std::ostream& out, const RunReport& report, const DropinHeader& h) {
-  comment(out, "Hardening for " + report.unit + ", found by harden-bisect " + report.tool_version +
-                   " on " + h.date + ".");
-  for (const auto& probe : h.probes) comment(out, "Probe: " + probe);
-  comment(out, "Trials: " + std::to_string(report.trials.size()) + " in " +
-                   report::format_duration(report.duration) + ", final set " +
-                   (report.confirmed ? "confirmed" : "NOT confirmed") + " by the probe");
-  comment(out, "Exposure (systemd-analyze security): " + report.before.score_text() + " " +
-                   report.before.level() + " -> " + report.after.score_text() + " " +
-                   report.after.level());
+// One line of evidence, cut at a word boundary when too long.
+void evidence(std::ostream& out, std::string_view text) {
+  out << "# " << report::truncate_words(one_line(text), kEvidenceColumns) << '\n';
 }
 
-void kept_options(std::ostream& out, const RunReport& report) {
+std::string section_title(const std::string& group) {
+  static const std::vector<std::pair<std::string_view, std::string_view>> kTitles = {
+      {"identity", "User identity"}, {"filesystem", "File system"},    {"devices", "Devices"},
+      {"kernel", "Kernel"},          {"capabilities", "Capabilities"}, {"network", "Network"},
+      {"namespaces", "Namespaces"},  {"syscalls", "System calls"},     {"process", "Processes"}};
+  for (const auto& [id, title] : kTitles)
+    if (group == id) return std::string(title);
+  return group.empty() ? "Other" : group;
+}
+
+void header(std::ostream& out, const RunReport& report, const DropinHeader& h) {
+  const std::string systemd = h.systemd_version.empty() ? kSystemdRules : h.systemd_version;
+  comment(out, "Hardening for " + report.unit + ", written by harden-bisect " +
+                   report.tool_version + " for systemd " + systemd + ".");
+  if (!h.date.empty()) comment(out, "Written on " + h.date + ".");
+  if (report.confirmed) {
+    comment(out, "The service passed its health probe with all of these settings together.");
+  } else {
+    comment(out,
+            "WARNING: the service did NOT pass its health probe reliably with all of these "
+            "settings together; test before installing.");
+  }
+  for (const auto& probe : h.probes) evidence(out, "Probe: " + probe);
+  comment(out, "Exposure (systemd-analyze security): " + report.before.score_text() + " " +
+                   report.before.level() + " before, " + report.after.score_text() + " " +
+                   report.after.level() + " with this file.");
+  comment(out, "Install as /etc/systemd/system/" + report.unit +
+                   ".d/50-harden-bisect.conf, then run systemctl daemon-reload and restart the "
+                   "service.");
+}
+
+// What a line does, in plain words.
+void explain(std::ostream& out, const DropinLine& line) {
+  const auto& key = line.setting.key;
+  const auto& value = line.setting.value;
+  if (key == "CapabilityBoundingSet" && line.from.size() > 1) {
+    if (value.empty()) return comment(out, "Drops every capability: the service needs none.");
+    if (!value.starts_with('~'))
+      return comment(out,
+                     "Keeps only the capabilities the service needs; every other one is "
+                     "dropped.");
+    return comment(out, "Drops the capabilities the service does not need.");
+  }
+  if (key == "RestrictNamespaces" && line.from.size() > 1) {
+    if (value == "yes") return comment(out, "Forbids creating namespaces of any kind.");
+    return comment(out, "Forbids creating namespaces of these kinds.");
+  }
+  if (key == "RestrictAddressFamilies" && line.from.size() > 1 && !value.starts_with('~')) {
+    return comment(out, "Allows sockets of these families only; the service uses no other.");
+  }
+  if (line.from.size() == 1) {
+    const auto* k = line.from.front();
+    return comment(out,
+                   k->why.empty() ? report::setting_label(k->assignments, k->id, k->rung) : k->why);
+  }
+  for (const auto* k : line.from) {  // several settings on one line: one comment each
+    std::string what;
+    for (const auto& a : k->assignments)
+      if (a.key == key)
+        what += (what.empty() ? "" : " ") + a.value.substr(a.value.starts_with('~'));
+    comment(out, (k->why.empty() ? k->id : k->why) + " (" + what + ")");
+  }
+}
+
+// "SystemCallFilter=~@swap @obsolete, PrivateTmp=yes": the omitted settings of one reason, same
+// keys joined the way a drop-in line joins them.
+std::string omitted_names(const std::vector<const report::OmittedSetting*>& omitted) {
+  std::vector<std::pair<std::string, std::string>> by_key;  // key -> joined value
+  for (const auto* o : omitted) {
+    auto it = std::find_if(by_key.begin(), by_key.end(),
+                           [&](const auto& kv) { return kv.first == o->setting.key; });
+    if (it == by_key.end()) {
+      by_key.emplace_back(o->setting.key, o->setting.value);
+      continue;
+    }
+    const bool deny = it->second.starts_with('~') && o->setting.value.starts_with('~');
+    const std::string more = deny ? o->setting.value.substr(1) : o->setting.value;
+    if ((" " + it->second + " ").find(" " + more + " ") == std::string::npos)
+      it->second += " " + more;
+  }
+  std::string out;
+  for (const auto& [key, value] : by_key) out += (out.empty() ? "" : ", ") + key + "=" + value;
+  return out;
+}
+
+void kept_settings(std::ostream& out, const RunReport& report) {
   if (report.kept.empty()) {
     out << "\n# Nothing kept: every candidate broke the probe or was skipped.\n";
     return;
   }
+  const DropinPlan plan = report::plan_dropin(report.unit_settings, report.kept);
   std::vector<std::string> groups;
-  for (const auto& k : report.kept) groups.push_back(k.group);
+  for (const auto& l : plan.lines) groups.push_back(l.from.front()->group);
+  for (const auto& o : plan.omitted) groups.push_back(o.from->group);
   for (const auto& group : report::ordered_groups(groups)) {
-    std::vector<const KeptOption*> options;
-    std::vector<Assignment> assignments;
-    for (const auto& k : report.kept) {
-      if (k.group != group) continue;
-      options.push_back(&k);
-      assignments.insert(assignments.end(), k.assignments.begin(), k.assignments.end());
+    out << "\n# --- " << one_line(section_title(group)) << " ---\n";
+    const DropinLine* previous = nullptr;
+    for (const auto& line : plan.lines) {
+      if (line.from.front()->group != group) continue;
+      // Lines of one setting (IPAddressDeny= and IPAddressAllow=) share one comment.
+      if (!previous || previous->from != line.from || line.from.size() > 1) explain(out, line);
+      out << line.setting.key << '=' << line.setting.value << '\n';
+      previous = &line;
     }
-    out << "\n# --- " << one_line(group.empty() ? "other" : group) << " ---\n";
-    if (group == "capabilities") capability_summary(out, options);
-    for (const auto* k : options) {
-      if (group == "capabilities" && drops_capabilities(*k)) continue;
-      const auto label = report::setting_label(k->assignments, k->id, k->rung);
-      comment(out, k->why.empty() ? label : label + ": " + k->why);
+    // Tested settings that need no line, by reason.
+    std::vector<std::string> reasons;
+    for (const auto& o : plan.omitted)
+      if (o.from->group == group &&
+          std::find(reasons.begin(), reasons.end(), o.because) == reasons.end())
+        reasons.push_back(o.because);
+    for (const auto& because : reasons) {
+      std::vector<const report::OmittedSetting*> same;
+      for (const auto& o : plan.omitted)
+        if (o.from->group == group && o.because == because) same.push_back(&o);
+      comment(out, "Not written, because " + because + ": " + omitted_names(same) + ".");
     }
-    for (const auto& line : render_dropin(assignments)) out << line << '\n';
   }
 }
 
 void rejected_and_skipped(std::ostream& out, const RunReport& report) {
   if (!report.rejected.empty()) {
-    out << "\n# Rejected: the service failed its probe with these.\n";
+    out << "\n# Left out: the service failed its probe with these.\n";
     for (const auto& r : report.rejected) {
       auto label = report::setting_label(r.assignments, r.id, r.rung);
-      if (!r.why.empty()) label += " (" + one_line(r.why) + ")";
-      comment(out, label + ": " + report::rejection_reason(r.verdict));
+      // Only the reason a reader can act on; how the search narrowed it down is not theirs.
+      if (r.why.starts_with("conflicts with ")) label += " (" + one_line(r.why) + ")";
+      evidence(out, label + ": " + report::rejection_reason(r.verdict));
     }
   }
   if (!report.skipped.empty()) {
-    out << "\n# Skipped before the search:\n";
-    for (const auto& s : report.skipped) comment(out, s.id + ": " + s.reason);
+    out << "\n# Not tried:\n";
+    for (const auto& s : report.skipped) evidence(out, s.id + ": " + s.reason);
   }
 }
 
@@ -109,7 +180,7 @@ std::string render_dropin_file(const RunReport& report, const DropinHeader& h) {
   std::ostringstream out;
   header(out, report, h);
   out << "[Service]\n";
-  kept_options(out, report);
+  kept_settings(out, report);
   rejected_and_skipped(out, report);
   return out.str();
 }

@@ -116,6 +116,20 @@ std::string truncate(std::string_view text, std::size_t max) {
   return out;
 }
 
+std::string truncate_words(std::string_view text, std::size_t max) {
+  if (columns(text) <= max) return std::string(text);
+  if (max < 2) return truncate(text, max);
+  // The longest prefix of whole words that leaves room for " …".
+  std::string cut = truncate(text, max - 1);  // ends in "…", at most max - 1 columns of text
+  cut.resize(cut.size() - 3);                 // the ellipsis is 3 bytes
+  const auto space = cut.rfind(' ');
+  const bool mid_word = text.size() > cut.size() && text[cut.size()] != ' ';
+  if (mid_word && space != std::string::npos) cut.resize(space);
+  while (!cut.empty() && cut.back() == ' ') cut.pop_back();
+  if (cut.empty()) return truncate(text, max);
+  return cut + " " + std::string(kEllipsis);
+}
+
 std::string pad(std::string_view text, std::size_t width) {
   std::string out(text);
   for (std::size_t n = columns(text); n < width; ++n) out.push_back(' ');

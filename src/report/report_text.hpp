@@ -29,6 +29,10 @@ std::size_t columns(std::string_view text);
 // `text` cut to at most `max` columns, ending in "…" when something was cut.
 std::string truncate(std::string_view text, std::size_t max);
 
+// `text` cut to at most `max` columns at a word boundary, ending in " …" when something was
+// cut (a single word longer than `max` is cut inside, as truncate() does).
+std::string truncate_words(std::string_view text, std::size_t max);
+
 // `text` followed by spaces up to `width` columns (never cut).
 std::string pad(std::string_view text, std::size_t width);
 

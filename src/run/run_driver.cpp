@@ -266,6 +266,7 @@ void record_result(const SearchResult& result, const std::vector<PlannedOption>&
         {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why, std::nullopt});
   }
   report.confirmed = result.confirmed;
+  report.unit_settings = unit.copy;
   std::vector<Assignment> all_kept;
   for (const auto& k : report.kept) {
     all_kept.insert(all_kept.end(), k.assignments.begin(), k.assignments.end());

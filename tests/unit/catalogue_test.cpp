@@ -146,6 +146,20 @@ TEST_SUITE("catalogue") {
     CHECK(checked == 81);
   }
 
+  TEST_CASE("IPv4 and IPv6 are separate candidates scoring the same analyzer row") {
+    const auto catalogue = builtin_file();
+    const auto* v4 = catalogue.find("RestrictAddressFamilies=~AF_INET");
+    const auto* v6 = catalogue.find("RestrictAddressFamilies=~AF_INET6");
+    REQUIRE(v4 != nullptr);
+    REQUIRE(v6 != nullptr);
+    CHECK(v4->rungs.at(0).assignments ==
+          std::vector<Assignment>{{"RestrictAddressFamilies", "~AF_INET"}});
+    CHECK(v6->rungs.at(0).assignments ==
+          std::vector<Assignment>{{"RestrictAddressFamilies", "~AF_INET6"}});
+    CHECK(v4->scores == v6->scores);
+    CHECK(catalogue.find("RestrictAddressFamilies=~AF_INET AF_INET6") == nullptr);
+  }
+
   TEST_CASE("builtin ladders are strongest first and follow analyze's badness") {
     const auto catalogue = builtin_file();
     auto labels = [&](const char* id) {

@@ -265,14 +265,14 @@ TEST_SUITE("report") {
 
   TEST_CASE("drop-in of a sample run matches the golden file") {
     const auto dropin =
-        hb::render_dropin_file(sample_report(), {"2024-05-01", {"/usr/lib/probes/http-ok :8080"}});
+        hb::render_dropin_file(sample_report(), {{"/usr/lib/probes/http-ok :8080"}, "", ""});
     check_golden("sample.conf", dropin);
   }
 
   TEST_CASE("drop-in comments stay single lines of bounded length whatever the evidence holds") {
     auto report = sample_report();
     report.rejected[0].verdict.evidence.summary = "a\nb\r\nc\\\n[Service]\nExecStart=/bin/evil";
-    const auto dropin = hb::render_dropin_file(report, {"2024-05-01", {"probe\nExecStart=/x"}});
+    const auto dropin = hb::render_dropin_file(report, {{"probe\nExecStart=/x"}, "", ""});
     std::istringstream in(dropin);
     for (std::string line; std::getline(in, line);) {
       INFO(line);
@@ -285,16 +285,17 @@ TEST_SUITE("report") {
     CHECK(dropin.find("a b c\\ [Service] ExecStart=/bin/evil") != std::string::npos);
   }
 
-  TEST_CASE("drop-in writes one comment for all dropped capabilities") {
-    const auto dropin = hb::render_dropin_file(sample_report(), {"2024-05-01", {}});
-    CHECK(lines_starting(dropin, "# Dropped from the capability bounding set").size() == 1);
+  TEST_CASE("drop-in writes one line and one comment for all dropped capabilities") {
+    const auto dropin = hb::render_dropin_file(sample_report(), hb::DropinHeader{});
+    CHECK(lines_starting(dropin, "CapabilityBoundingSet=").size() == 1);
+    CHECK(lines_starting(dropin, "# Drops the capabilities").size() == 1);
     CHECK(dropin.find("never needs") == std::string::npos);
   }
 
   TEST_CASE("drop-in of a run that kept nothing still has a [Service] section") {
     auto report = sample_report();
     report.kept.clear();
-    const auto dropin = hb::render_dropin_file(report, {"2024-05-01", {}});
+    const auto dropin = hb::render_dropin_file(report, hb::DropinHeader{});
     CHECK(dropin.find("[Service]\n\n# Nothing kept") != std::string::npos);
   }
 
