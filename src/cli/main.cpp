@@ -20,6 +20,7 @@
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
+#include "lint_command.hpp"
 
 namespace {
 
@@ -187,6 +188,7 @@ Status apply_dropin(const CliOptions& o, SystemdClient& systemd, ProbeRunner& pr
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "lint") return run_lint_command(argc - 1, argv + 1);
   CliOptions o;
   CLI::App app{
       "harden-bisect: finds the strongest systemd hardening a service survives, by probing "
