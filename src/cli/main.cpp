@@ -23,6 +23,7 @@
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
+#include "lint_command.hpp"
 
 namespace {
 
@@ -364,6 +365,7 @@ Status run_command(CliOptions& o, const CancellationToken& cancel) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "lint") return run_lint_command(argc - 1, argv + 1);
   // 1. The command line.
   CliOptions o;
   o.run.state_directory = default_state_directory();
