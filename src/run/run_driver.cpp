@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "../tracing/baseline_tracing.hpp"
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/exposure.hpp"
 #include "harden_bisect/run_journal.hpp"
@@ -378,7 +379,9 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   auto in = search_inputs(config, planned);
   TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, in.rungs, in.probes,
                      config.timing, prefix);
-  JournalingOracle journaled(trials, store, journal, std::move(replay));
+  // The baseline trial is traced (where tracefs allows) for priors and the usage table.
+  auto traced = BaselineTracing::open(trials, config.trace, prefix);
+  JournalingOracle journaled(traced, store, journal, std::move(replay));
   auto labels = [&](const CandidateSet& set) {
     std::vector<std::string> out;
     for (const auto& c : set) {
@@ -398,13 +401,17 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
   };
   try {
     if (auto s = check_fidelity(ports.systemd, trials, *unit); !s) return s.error();
-    auto result = run_search(in.items, oracle, config.search, observer);
+    std::vector<std::vector<Assignment>> strongest;
+    for (const auto& rungs : in.rungs) strongest.push_back(rungs.front());
+    auto result =
+        run_search(in.items, oracle, config.search, observer, traced.priors(std::move(strongest)));
     if (!result.baseline_passed) {
       return Error{std::string("the service fails its probe even unhardened: ") +
                        to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
                    ExitCode::kBaselineFailed};
     }
     record_result(result, planned, *unit, report);
+    report.usage = traced.table(unit->copy, report);
     if (config.check_maximal) check_maximality(result, oracle, observer, report);
     auto final_props =
         trials.inspect(trials.assignments_for(result.kept), security_property_specs());
