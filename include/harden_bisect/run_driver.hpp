@@ -26,8 +26,9 @@ struct RunConfig {
   std::vector<std::string> skip;  // option ids (or id prefixes) never to try
   SearchOptions search;
   TrialTiming timing;
-  bool stop_original = false;   // stop an active original during the run; restarted afterwards
-  bool check_maximal = false;   // after the search, add each rejected rung alone to the final set
+  bool stop_original = false;  // stop an active original during the run; restarted afterwards
+  bool check_maximal = false;  // after the search, add each rejected rung alone to the final set
+  bool trace = true;  // trace the baseline copy (tracefs) for search priors and the usage table
   std::string state_directory;  // lock and trial journal live here
   bool resume = false;          // continue an interrupted run from its journal
 };

@@ -8,6 +8,7 @@
 
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/exposure.hpp"
+#include "harden_bisect/usage_table.hpp"
 #include "harden_bisect/verdict.hpp"
 
 namespace hb {
@@ -60,6 +61,7 @@ struct RunReport {
   Exposure after;
   bool confirmed = false;
   std::chrono::milliseconds duration{0};
+  UsageTable usage;  // what the traced baseline used (or, in `note`, why it was not traced)
 };
 
 }  // namespace hb

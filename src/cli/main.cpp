@@ -177,6 +177,10 @@ void define_options(CLI::App& app, CliOptions& o) {
   app.add_flag("--stop-original", o.run.stop_original,
                "Stop the running original during the run (copies would fight over its ports "
                "and files); it is started again on every exit path");
+  app.add_flag("--trace,!--no-trace", o.run.trace,
+               "Trace the baseline copy's capability checks, syscalls, socket families and "
+               "namespaces (tracefs) to order the search and fill the usage table (default on "
+               "where available)");
   app.add_flag("--check-maximal", o.run.check_maximal,
                "After the search, prove the result is maximal: run the final set plus each "
                "rejected rung alone (one extra trial each); exit 9 if any of them passes");

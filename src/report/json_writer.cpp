@@ -70,6 +70,26 @@ std::string render_json(const RunReport& report) {
       {"rejected", Json::array()},
       {"skipped", Json::array()},
       {"trials", Json::array()}};
+  if (!report.usage.note.empty()) {
+    auto rows = [](const std::vector<UsageRow>& list) {
+      Json out = Json::array();
+      for (const auto& r : list) {
+        out.push_back({{"name", r.name},
+                       {"held", r.held},
+                       {"checked", r.checked()},
+                       {"granted", r.granted},
+                       {"denied", r.denied},
+                       {"proven_needed", r.proven_needed}});
+      }
+      return out;
+    };
+    doc["usage"] = {{"traced", report.usage.traced},
+                    {"note", report.usage.note},
+                    {"capabilities", rows(report.usage.capabilities)},
+                    {"syscall_groups", rows(report.usage.syscall_groups)},
+                    {"address_families", rows(report.usage.address_families)},
+                    {"namespaces", rows(report.usage.namespaces)}};
+  }
   for (const auto& k : report.kept) doc["kept"].push_back(kept(k));
   for (const auto& r : report.rejected) doc["rejected"].push_back(rejected(r));
   for (const auto& s : report.skipped)

@@ -82,6 +82,22 @@ void print_summary(std::ostream& out, const RunReport& report, bool tty) {
   out << "  trials    " << report.trials.size() << " in "
       << report::format_duration(report.duration) << ", final set "
       << (report.confirmed ? "confirmed" : "NOT confirmed") << '\n';
+  if (!report.usage.note.empty()) out << "  usage     " << one_line(report.usage.note) << '\n';
+  if (report.usage.traced) {
+    // What getpcaps cannot say: per name, checks granted/denied, and what a trial proved.
+    out << "\nUsage (traced baseline)\n";
+    auto rows = [&](const char* what, const std::vector<UsageRow>& list) {
+      for (const auto& r : list) {
+        out << "  " << what << ' ' << r.name << (r.held ? "" : " (not held)") << "  granted "
+            << r.granted << ", denied " << r.denied << (r.proven_needed ? ", proven needed" : "")
+            << '\n';
+      }
+    };
+    rows("capability", report.usage.capabilities);
+    rows("syscalls  ", report.usage.syscall_groups);
+    rows("family    ", report.usage.address_families);
+    rows("namespace ", report.usage.namespaces);
+  }
 
   // Kept: group | setting | why, in drop-in order.
   out << "\nKept (" << report.kept.size() << ")\n";

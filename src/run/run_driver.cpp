@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 
+#include "../tracing/baseline_tracing.hpp"
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/exposure.hpp"
 #include "harden_bisect/run_journal.hpp"
@@ -496,7 +497,9 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, in.rungs, in.probes,
                      config.timing, prefix, clock, ports.cancel);
   CancellableOracle cancellable(trials, ports.cancel);
-  JournalingOracle journaled(cancellable, store, journal, std::move(replay));
+  // The baseline trial is traced (where tracefs allows) for priors and the usage table.
+  auto traced = BaselineTracing::open(cancellable, config.trace, prefix);
+  JournalingOracle journaled(traced, store, journal, std::move(replay));
   auto labels = [&](const CandidateSet& set) {
     std::vector<std::string> out;
     for (const auto& c : set) {
@@ -516,13 +519,17 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   if (auto s = check_fidelity(ports.systemd, trials, *unit); !s) return s.error();
   if (is_cancelled(ports.cancel)) return cancelled_error();
   phase(RunPhase::kBaseline);
-  auto result = run_search(in.items, oracle, config.search, observer);
+  std::vector<std::vector<Assignment>> strongest;
+  for (const auto& rungs : in.rungs) strongest.push_back(rungs.front());
+  auto result =
+      run_search(in.items, oracle, config.search, observer, traced.priors(std::move(strongest)));
   if (!result.baseline_passed) {
     return Error{std::string("the service fails its probe even unhardened: ") +
                      to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
                  ErrorKind::kBaselineFailed};
   }
   record_result(result, planned, *unit, report);
+  report.usage = traced.table(unit->copy, report);
   if (config.check_maximal) {
     phase(RunPhase::kMaximality);
     check_maximality(result, oracle, observer, report);
