@@ -19,6 +19,7 @@ enum class ExitCode : int {
   kSystemd = 6,         // no bus, no permission, systemd refused an operation
   kLocked = 7,          // another run holds the lock for this unit
   kApplyFailed = 8,     // --apply: the hardened unit failed its probe; rolled back
+  kUnitsFailed = 9,     // plan: a unit failed (as shipped, ceiling, threshold, regression)
   kInterrupted = 130,   // SIGINT/SIGTERM/SIGHUP; everything was restored
 };
 

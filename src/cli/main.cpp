@@ -20,6 +20,7 @@
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
+#include "plan_command.hpp"
 
 namespace {
 
@@ -187,6 +188,8 @@ Status apply_dropin(const CliOptions& o, SystemdClient& systemd, ProbeRunner& pr
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `harden-bisect plan ...` is its own command (src/cli/plan_command.cpp).
+  if (argc > 1 && std::string_view(argv[1]) == "plan") return hb::plan_command(argc - 1, argv + 1);
   CliOptions o;
   CLI::App app{
       "harden-bisect: finds the strongest systemd hardening a service survives, by probing "
