@@ -350,7 +350,8 @@ int main(int argc, char** argv) {
   header.probes = o.probe_commands;
   const auto dropin = render_dropin_file(*report, header);
   if (auto s = write_output(o.output, dropin); !s) return exit_with(s.error());
-  if (auto s = write_output(o.json_path, render_json(*report)); !s) return exit_with(s.error());
+  const auto json = render_json(*report, {"", o.probe_commands, dropin});
+  if (auto s = write_output(o.json_path, json); !s) return exit_with(s.error());
   if (auto s = write_output(o.junit_path, render_junit(*report)); !s) return exit_with(s.error());
 
   // A rejected rung that passes on top of the final set means the result is not maximal.

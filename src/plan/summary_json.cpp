@@ -1,5 +1,6 @@
 // summary.json: every UnitSummary field, so `plan merge` and `--baseline` can read a plan's
 // outcome back without the per-unit reports. docs/plan-summary.schema.json describes it.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -77,8 +78,8 @@ std::optional<int> optional_int(const Json& j) {
 }
 
 UnitOutcome status_from(const std::string& name) {
-  for (auto s :
-       {UnitOutcome::kPassed, UnitOutcome::kFailed, UnitOutcome::kError, UnitOutcome::kUnsupported}) {
+  for (auto s : {UnitOutcome::kPassed, UnitOutcome::kFailed, UnitOutcome::kError,
+                 UnitOutcome::kUnsupported}) {
     if (name == to_string(s)) return s;
   }
   throw std::runtime_error("unknown status '" + name + "'");

@@ -79,7 +79,7 @@ TEST_SUITE("ci") {
     // A passing unit with a rejected option: no failure, the option in system-out.
     const auto passed = hb::render_junit({four_units()[0]}, "s", "0.1.0");
     CHECK(count(passed, "<failure") == 0);
-    CHECK(passed.find("<system-out>exposure: 9.6 UNSAFE -> 3.1 OK\n") != std::string::npos);
+    CHECK(passed.find("<system-out>exposure: 9.6 UNSAFE -&gt; 3.1 OK\n") != std::string::npos);
     CHECK(passed.find("  PrivateNetwork=yes: fail: probe exited 7\n") != std::string::npos);
   }
 

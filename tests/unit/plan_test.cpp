@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 hb::Plan parse_ok(const std::string& text) {
   auto plan = hb::parse_plan(text, "plan.yaml", "/etc/hb");
-  REQUIRE_MESSAGE(plan.ok(), plan.ok() ? "" : plan.error().message);
+  REQUIRE_MESSAGE(plan.ok(), (plan.ok() ? "" : plan.error().message));
   return *plan;
 }
 
@@ -303,7 +303,7 @@ TEST_SUITE("plan") {
     s.units[0].dropin_file = "a.service/50-harden-bisect.conf";
     const auto text = hb::render_summary_json(s);
     auto back = hb::parse_summary_json(text, "summary.json");
-    REQUIRE_MESSAGE(back.ok(), back.ok() ? "" : back.error().message);
+    REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().message));
     CHECK(hb::render_summary_json(*back) == text);
     CHECK(back->units[0].exposed.size() == 1);
     CHECK(back->units[0].exposed[0].id == "ProtectSystem=");
