@@ -20,6 +20,8 @@ packages=(
     systemd dbus
     # tests: the sandbox (tests/sandbox) and its probes
     systemd-container dbus-user-session libpam-systemd python3 curl
+    # tests: JSON Schema validation of reports (tests/integration/plan_test.py)
+    python3-jsonschema
     iproute2 util-linux procps psmisc coreutils findutils passwd
     # man pages (built from man/*.scd) and the Debian package (scripts/deb-check.sh; debian/control's
     # Build-Depends are a subset of this list)

@@ -30,11 +30,23 @@ DropinHeader dropin_header(std::vector<std::string> probes, std::string systemd_
 // trials ran on the unit (RunReport::unit_settings). Ends with a newline.
 std::string render_dropin_file(const RunReport& report, const DropinHeader& header);
 
-// The machine-readable report, pretty-printed; fields are documented in docs/report-json.md.
-std::string render_json(const RunReport& report);
+// What the JSON report says that the RunReport does not carry (issue 12: reports are
+// self-contained for build farms). Empty fields render as null.
+struct ReportContext {
+  std::string systemd_version;      // "252 (252.39-1~deb12u1)"
+  std::vector<std::string> probes;  // probe command lines as given
+  std::string dropin;               // the drop-in text written for this run
+};
 
-// JUnit XML for build farms: one testsuite for the unit, one testcase per kept option (passes),
-// rejected rung (<failure>) and skipped option (<skipped>).
+// JSON report format version (the `format_version` field); bump on incompatible changes.
+inline constexpr int kReportFormatVersion = 1;
+
+// The machine-readable report, pretty-printed; fields are documented in docs/report-json.md,
+// the JSON Schema is docs/plan-report.schema.json.
+std::string render_json(const RunReport& report, const ReportContext& context = {});
+
+// JUnit XML for build farms: one testcase for the unit (see ci_writers.hpp); kept, rejected and
+// skipped options are listed in its <system-out>, never as failures.
 std::string render_junit(const RunReport& report);
 
 // One progress line per trial, newline-terminated. `tty` adds ANSI colour to the verdict only.

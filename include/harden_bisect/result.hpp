@@ -21,6 +21,7 @@ enum class ErrorKind {
   kApplyFailed,     // --apply: the hardened unit failed its probe; rolled back
   kNotMaximal,      // --check-maximal: a rejected rung passes on top of the final set
   kDeadline,        // a job did not finish in time; a unit would not stop even with SIGKILL
+  kUnitsFailed,     // plan: a unit failed (as shipped, ceiling, threshold, regression)
   kInterrupted,     // the run was cancelled (SIGINT/SIGTERM/SIGHUP); everything was restored
 };
 
@@ -37,6 +38,7 @@ enum class ExitCode : int {
   kApplyFailed = 8,     // --apply: the hardened unit failed its probe; rolled back
   kNotMaximal = 9,      // --check-maximal: the result is not maximal (reports are written)
   kDeadline = 10,       // a job or a stop did not finish within its deadline
+  kUnitsFailed = 11,    // plan: a unit failed (as shipped, ceiling, threshold, regression)
   kInterrupted = 130,   // SIGINT/SIGTERM/SIGHUP; everything was restored
 };
 
@@ -63,6 +65,8 @@ constexpr ExitCode exit_code_for(ErrorKind kind) {
       return ExitCode::kNotMaximal;
     case ErrorKind::kDeadline:
       return ExitCode::kDeadline;
+    case ErrorKind::kUnitsFailed:
+      return ExitCode::kUnitsFailed;
     case ErrorKind::kInterrupted:
       return ExitCode::kInterrupted;
   }

@@ -24,6 +24,7 @@
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
 #include "lint_command.hpp"
+#include "plan_command.hpp"
 
 namespace {
 
@@ -296,7 +297,8 @@ class TerminalProgress final : public RunObserver {
 // The drop-in, JSON and JUnit reports, each where the options say.
 Status write_reports(const CliOptions& o, const RunReport& report, const std::string& dropin) {
   if (auto s = write_output(o.output, dropin); !s) return s;
-  if (auto s = write_output(o.json_path, render_json(report)); !s) return s;
+  if (auto s = write_output(o.json_path, render_json(report, {"", o.probe_commands, dropin})); !s)
+    return s;
   return write_output(o.junit_path, render_junit(report));
 }
 
@@ -369,7 +371,9 @@ Status run_command(CliOptions& o, const CancellationToken& cancel) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Subcommands with their own options (src/cli/*_command.cpp).
   if (argc > 1 && std::string_view(argv[1]) == "lint") return run_lint_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "plan") return hb::plan_command(argc - 1, argv + 1);
   // 1. The command line.
   CliOptions o;
   o.run.state_directory = default_state_directory();

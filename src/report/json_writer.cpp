@@ -58,13 +58,18 @@ Json trial(const TrialRecord& t) {
 
 }  // namespace
 
-std::string render_json(const RunReport& report) {
+std::string render_json(const RunReport& report, const ReportContext& context) {
+  auto text_or_null = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
   Json doc = {
+      {"format_version", kReportFormatVersion},
       {"unit", report.unit},
       {"tool_version", report.tool_version},
       {"confirmed", report.confirmed},
       {"duration_ms", report.duration.count()},
       {"trial_count", report.trials.size()},
+      {"systemd_version", text_or_null(context.systemd_version)},
+      {"probes", context.probes},
+      {"dropin", text_or_null(context.dropin)},
       {"exposure", {{"before", exposure(report.before)}, {"after", exposure(report.after)}}},
       {"kept", Json::array()},
       {"rejected", Json::array()},

@@ -1,8 +1,11 @@
-// JUnit XML, the format build farms (Jenkins, GitLab) understand. The evidence is arbitrary
-// bytes from a probe and the journal, so everything goes through xml() below.
+// JUnit XML, the format build farms (Jenkins, GitLab) understand: one testcase per unit, red only
+// for what needs a human (see ci_writers.hpp). The evidence is arbitrary bytes from a probe and
+// the journal, so everything goes through xml() below.
 #include <cstdio>
 #include <sstream>
 
+#include "harden_bisect/ci_writers.hpp"
+#include "harden_bisect/exposure.hpp"
 #include "harden_bisect/report_writers.hpp"
 #include "report_text.hpp"
 
@@ -71,67 +74,95 @@ std::string seconds(std::chrono::milliseconds d) {
   return buf;
 }
 
-// The failure body: what a reader needs to see why the rung broke the service.
-std::string failure_body(const RejectedOption& r) {
-  const auto& ev = r.verdict.evidence;
-  std::string body;
-  if (!r.why.empty()) body += "why: " + r.why + "\n";
-  if (!ev.unit_result.empty()) body += "unit result: " + ev.unit_result + "\n";
-  if (!ev.probe_output_tail.empty()) {
-    body += "probe output (tail):\n" + ev.probe_output_tail;
-    if (!body.ends_with('\n')) body += '\n';
+std::string score(const std::optional<int>& tenths) {
+  if (!tenths) return "-";
+  return std::to_string(*tenths / 10) + "." + std::to_string(*tenths % 10) + " " +
+         exposure_level(*tenths);
+}
+
+// Everything a reader of the build log wants besides pass/fail: exposure and the options.
+std::string system_out(const UnitSummary& u) {
+  std::string out = "exposure: " + score(u.before_tenths) + " -> " + score(u.after_tenths) + "\n";
+  if (!u.probes.empty()) {
+    out += "probes:\n";
+    for (const auto& p : u.probes) out += "  " + p + "\n";
   }
-  if (!ev.journal.empty()) {
-    body += "journal:\n";
-    for (const auto& line : ev.journal) body += line + "\n";
+  out += "kept (" + std::to_string(u.kept.size()) + "):\n";
+  for (const auto& k : u.kept) out += "  " + k.setting + "\n";
+  out += "rejected (" + std::to_string(u.rejected.size()) + "; the service needs these off):\n";
+  for (const auto& r : u.rejected) out += "  " + r.setting + ": " + report::one_line(r.note) + "\n";
+  out += "skipped (" + std::to_string(u.skipped.size()) + "):\n";
+  for (const auto& s : u.skipped) out += "  " + s.id + ": " + report::one_line(s.note) + "\n";
+  return out;
+}
+
+std::string failure_body(const UnitSummary& u) {
+  std::string body;
+  for (const auto& f : u.failures) {
+    body += f.kind + ": " + f.message + "\n";
+    if (!f.detail.empty()) {
+      body += f.detail;
+      if (!body.ends_with('\n')) body += '\n';
+    }
   }
   return body;
 }
 
 }  // namespace
 
-std::string render_junit(const RunReport& report) {
-  const auto tests = report.kept.size() + report.rejected.size() + report.skipped.size();
-  const auto counts = attr("tests", std::to_string(tests)) +
-                      attr("failures", std::to_string(report.rejected.size())) +
-                      attr("errors", "0") + attr("skipped", std::to_string(report.skipped.size())) +
-                      attr("time", seconds(report.duration));
+std::string render_junit(const std::vector<UnitSummary>& units, const std::string& suite,
+                         const std::string& tool_version) {
+  std::size_t failures = 0, errors = 0, skipped = 0;
+  std::chrono::milliseconds time{0};
+  for (const auto& u : units) {
+    failures += u.status == UnitOutcome::kFailed;
+    errors += u.status == UnitOutcome::kError;
+    skipped += u.status == UnitOutcome::kUnsupported;
+    time += u.duration;
+  }
+  const auto counts = attr("tests", std::to_string(units.size())) +
+                      attr("failures", std::to_string(failures)) +
+                      attr("errors", std::to_string(errors)) +
+                      attr("skipped", std::to_string(skipped)) + attr("time", seconds(time));
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites" << attr("name", "harden-bisect") << counts << ">\n";
-  out << "  <testsuite" << attr("name", report.unit) << counts << ">\n";
+  out << "  <testsuite" << attr("name", suite) << counts << ">\n";
   out << "    <properties>\n";
-  const std::pair<const char*, std::string> properties[] = {
-      {"tool_version", report.tool_version},
-      {"exposure_before", report.before.score_text() + " " + report.before.level()},
-      {"exposure_after", report.after.score_text() + " " + report.after.level()},
-      {"confirmed", report.confirmed ? "true" : "false"},
-      {"trial_count", std::to_string(report.trials.size())}};
-  for (const auto& [name, value] : properties)
-    out << "      <property" << attr("name", name) << attr("value", value) << "/>\n";
+  out << "      <property" << attr("name", "tool_version") << attr("value", tool_version) << "/>\n";
   out << "    </properties>\n";
-
-  // classname "unit.group" shows as package "unit", class "group" in Jenkins.
-  for (const auto& k : report.kept) {
-    out << "    <testcase" << attr("classname", report.unit + "." + k.group)
-        << attr("name", report::setting_label(k.assignments, k.id, k.rung)) << "/>\n";
-  }
-  for (const auto& r : report.rejected) {
-    out << "    <testcase" << attr("classname", report.unit + "." + r.group)
-        << attr("name", report::setting_label(r.assignments, r.id, r.rung))
-        << attr("time", seconds(r.verdict.duration)) << ">\n";
-    out << "      <failure" << attr("type", to_string(r.verdict.kind))
-        << attr("message", report::one_line(r.verdict.evidence.summary)) << ">"
-        << xml(report::without_ansi(failure_body(r)), false) << "</failure>\n";
+  for (const auto& u : units) {
+    out << "    <testcase"
+        << attr("classname", u.user ? "harden-bisect.user" : "harden-bisect.system")
+        << attr("name", u.unit) << attr("time", seconds(u.duration)) << ">\n";
+    switch (u.status) {
+      case UnitOutcome::kPassed:
+        break;
+      case UnitOutcome::kFailed:
+        out << "      <failure" << attr("type", u.failures.empty() ? "failed" : u.failures[0].kind)
+            << attr("message",
+                    report::one_line(u.failures.empty() ? u.error : u.failures[0].message))
+            << ">" << xml(report::without_ansi(failure_body(u)), false) << "</failure>\n";
+        break;
+      case UnitOutcome::kError:
+        out << "      <error" << attr("type", "error") << attr("message", report::one_line(u.error))
+            << "/>\n";
+        break;
+      case UnitOutcome::kUnsupported:
+        out << "      <skipped" << attr("message", report::one_line(u.error)) << "/>\n";
+        break;
+    }
+    out << "      <system-out>" << xml(report::without_ansi(system_out(u)), false)
+        << "</system-out>\n";
     out << "    </testcase>\n";
-  }
-  for (const auto& s : report.skipped) {
-    out << "    <testcase" << attr("classname", report.unit + ".skipped") << attr("name", s.id)
-        << ">\n      <skipped" << attr("message", report::one_line(s.reason)) << "/>\n"
-        << "    </testcase>\n";
   }
   out << "  </testsuite>\n</testsuites>\n";
   return out.str();
+}
+
+std::string render_junit(const RunReport& report) {
+  auto unit = summarize_run(report);
+  return render_junit({unit}, "harden-bisect", report.tool_version);
 }
 
 }  // namespace hb
