@@ -49,9 +49,7 @@ struct OpaqueValue {
   std::string signature;             // e.g. "(aiai)" for SuccessExitStatus
   std::string text;                  // sd_bus_message_dump of the value
   std::shared_ptr<const void> wire;  // owned and read by the adapter only
-  bool operator==(const OpaqueValue& o) const {
-    return signature == o.signature && text == o.text;
-  }
+  bool operator==(const OpaqueValue& o) const { return signature == o.signature && text == o.text; }
 };
 
 using StringPairs = std::vector<std::pair<std::string, std::string>>;  // a(ss)

@@ -172,15 +172,15 @@ const std::vector<PropertySpec> kCopiedProperties = {
 // from the one a unit that sets nothing reads.
 const std::vector<std::string> kCarriedAsIs = {
     // Logging.
-    "SyslogLevel", "SyslogFacility", "SyslogLevelPrefix", "LogLevelMax",
-    "LogRateLimitIntervalUSec", "LogRateLimitBurst", "LogExtraFields", "LogNamespace",
+    "SyslogLevel", "SyslogFacility", "SyslogLevelPrefix", "LogLevelMax", "LogRateLimitIntervalUSec",
+    "LogRateLimitBurst", "LogExtraFields", "LogNamespace",
     // Terminal and login records.
     "TTYReset", "TTYVHangup", "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier",
     "UtmpMode", "IgnoreSIGPIPE",
     // Scheduling and memory placement.
-    "CPUSchedulingPolicy", "CPUSchedulingPriority", "CPUSchedulingResetOnFork",
-    "IOSchedulingClass", "IOSchedulingPriority", "CPUAffinity", "CPUAffinityFromNUMA",
-    "NUMAPolicy", "NUMAMask", "TimerSlackNSec", "CoredumpFilter", "Personality",
+    "CPUSchedulingPolicy", "CPUSchedulingPriority", "CPUSchedulingResetOnFork", "IOSchedulingClass",
+    "IOSchedulingPriority", "CPUAffinity", "CPUAffinityFromNUMA", "NUMAPolicy", "NUMAMask",
+    "TimerSlackNSec", "CoredumpFilter", "Personality",
     // Credentials and input.
     "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
     "StandardInputData",
@@ -199,10 +199,9 @@ const std::vector<std::string> kCarriedAsIs = {
     "StartupAllowedMemoryNodes", "IODeviceWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax",
     "IOReadIOPSMax", "IOWriteIOPSMax", "IODeviceLatencyTargetUSec", "DelegateControllers",
     "DisableControllers", "ManagedOOMSwap", "ManagedOOMMemoryPressure",
-    "ManagedOOMMemoryPressureLimit", "ManagedOOMPreference", "DefaultMemoryLow",
-    "DefaultMemoryMin", "StartupMemoryLow", "StartupMemoryHigh", "StartupMemoryMax",
-    "StartupMemorySwapMax", "CPUShares", "StartupCPUShares", "MemoryLimit", "BlockIOWeight",
-    "StartupBlockIOWeight",
+    "ManagedOOMMemoryPressureLimit", "ManagedOOMPreference", "DefaultMemoryLow", "DefaultMemoryMin",
+    "StartupMemoryLow", "StartupMemoryHigh", "StartupMemoryMax", "StartupMemorySwapMax",
+    "CPUShares", "StartupCPUShares", "MemoryLimit", "BlockIOWeight", "StartupBlockIOWeight",
     // Service life cycle.
     "SuccessExitStatus", "ExitType", "TimeoutStartFailureMode", "TimeoutStopFailureMode",
     "RuntimeRandomizedExtraUSec", "FileDescriptorStoreMax", "RootDirectoryStartOnly",
@@ -282,7 +281,8 @@ void strip_implied_entries(PropertyList& copy) {
   StringPairs implied;
   if (is_set(copy, "ProtectClock")) implied.emplace_back("char-rtc", "r");
   if (is_set(copy, "RootImage")) {
-    for (const char* p : {"/dev/loop-control", "/dev/mapper/control"}) implied.emplace_back(p, "rw");
+    for (const char* p : {"/dev/loop-control", "/dev/mapper/control"})
+      implied.emplace_back(p, "rw");
     for (const char* p : {"block-loop", "block-blkext", "block-device-mapper"})
       implied.emplace_back(p, "rwm");
   }

@@ -18,10 +18,10 @@ namespace {
 // Service properties that are runtime state, or differ from the original on purpose.
 bool ignored_in_fidelity_check(const std::string& name) {
   static const std::set<std::string> kExact = {
-      "MainPID", "ControlPID", "StatusText", "StatusErrno", "Result", "ReloadResult",
-      "CleanResult", "NRestarts", "ControlGroup", "ControlGroupId", "MemoryCurrent",
-      "MemoryAvailable", "CPUUsageNSec", "EffectiveCPUs", "EffectiveMemoryNodes", "TasksCurrent",
-      "UID", "GID", "NFileDescriptorStore",
+      "MainPID", "ControlPID", "StatusText", "StatusErrno", "Result", "ReloadResult", "CleanResult",
+      "NRestarts", "ControlGroup", "ControlGroupId", "MemoryCurrent", "MemoryAvailable",
+      "CPUUsageNSec", "EffectiveCPUs", "EffectiveMemoryNodes", "TasksCurrent", "UID", "GID",
+      "NFileDescriptorStore",
       // Copies never restart: Restart=no on purpose, the rest only matters with restarts.
       "Restart", "RestartUSec", "RestartPreventExitStatus", "RestartForceExitStatus",
       "GuessMainPID",
@@ -40,16 +40,43 @@ bool ignored_in_fidelity_check(const std::string& name) {
 // Lists that systemd treats as sets: the order of their entries and repeated entries change
 // nothing. (Environment=, ExecStart= and other ordered lists are not here.)
 bool has_set_meaning(const std::string& name) {
-  static const std::set<std::string> kSets = {
-      "DeviceAllow", "IPAddressAllow", "IPAddressDeny", "SupplementaryGroups",
-      "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "ExecPaths", "NoExecPaths",
-      "SystemCallArchitectures", "SystemCallFilter", "SystemCallLog", "RestrictAddressFamilies",
-      "RestrictFileSystems", "RestrictNetworkInterfaces", "RuntimeDirectory", "StateDirectory",
-      "CacheDirectory", "LogsDirectory", "ConfigurationDirectory", "DelegateControllers",
-      "DisableControllers", "IPIngressFilterPath", "IPEgressFilterPath", "SocketBindAllow",
-      "SocketBindDeny", "LoadCredential", "LoadCredentialEncrypted", "SetCredential",
-      "SetCredentialEncrypted", "TemporaryFileSystem", "BindPaths", "BindReadOnlyPaths",
-      "PassEnvironment", "UnsetEnvironment", "SuccessExitStatus", "ExtensionDirectories"};
+  static const std::set<std::string> kSets = {"DeviceAllow",
+                                              "IPAddressAllow",
+                                              "IPAddressDeny",
+                                              "SupplementaryGroups",
+                                              "ReadWritePaths",
+                                              "ReadOnlyPaths",
+                                              "InaccessiblePaths",
+                                              "ExecPaths",
+                                              "NoExecPaths",
+                                              "SystemCallArchitectures",
+                                              "SystemCallFilter",
+                                              "SystemCallLog",
+                                              "RestrictAddressFamilies",
+                                              "RestrictFileSystems",
+                                              "RestrictNetworkInterfaces",
+                                              "RuntimeDirectory",
+                                              "StateDirectory",
+                                              "CacheDirectory",
+                                              "LogsDirectory",
+                                              "ConfigurationDirectory",
+                                              "DelegateControllers",
+                                              "DisableControllers",
+                                              "IPIngressFilterPath",
+                                              "IPEgressFilterPath",
+                                              "SocketBindAllow",
+                                              "SocketBindDeny",
+                                              "LoadCredential",
+                                              "LoadCredentialEncrypted",
+                                              "SetCredential",
+                                              "SetCredentialEncrypted",
+                                              "TemporaryFileSystem",
+                                              "BindPaths",
+                                              "BindReadOnlyPaths",
+                                              "PassEnvironment",
+                                              "UnsetEnvironment",
+                                              "SuccessExitStatus",
+                                              "ExtensionDirectories"};
   return kSets.count(name) > 0;
 }
 
