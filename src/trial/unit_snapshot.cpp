@@ -256,8 +256,10 @@ bool is_set(const PropertyList& list, const std::string& name) {
 Result<PropertyList> carried_as_is(SystemdClient& systemd, const std::string& name) {
   auto original = systemd.dump_properties(name, kServiceInterface);
   if (!original) return original.error();
+  // Without the defaults nothing tells what the unit set: carry none of these, and let the
+  // fidelity check name whatever the copy then lacks.
   auto defaults = systemd.dump_properties(kDefaultsReference, kServiceInterface);
-  if (!defaults) return defaults.error();
+  if (!defaults) return PropertyList{};
   std::vector<PropertySpec> specs;
   for (const auto& setting : kCarriedAsIs) {
     auto mine = original->find(setting);
