@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -42,15 +43,24 @@ struct BindPath {
   bool operator==(const BindPath&) const = default;
 };
 
+// A value of any D-Bus type, carried from the original to a copy without being looked into:
+// the systemd adapter keeps its wire form; `text` is systemd's dump of it, for equality and logs.
+struct OpaqueValue {
+  std::string signature;             // e.g. "(aiai)" for SuccessExitStatus
+  std::string text;                  // sd_bus_message_dump of the value
+  std::shared_ptr<const void> wire;  // owned and read by the adapter only
+  bool operator==(const OpaqueValue& o) const { return signature == o.signature && text == o.text; }
+};
+
 using StringPairs = std::vector<std::pair<std::string, std::string>>;  // a(ss)
 using StringBools = std::vector<std::pair<std::string, bool>>;         // a(sb)
 
 // One value of a supported D-Bus signature; the variant index fixes the signature:
-// b s t u i as (bas) a(iayu) a(ss) a(sb) a(sasas) a(ssbt) x
+// b s t u i as (bas) a(iayu) a(ss) a(sb) a(sasas) a(ssbt) x, or any other (opaque)
 using PropertyValue =
     std::variant<bool, std::string, uint64_t, uint32_t, int32_t, std::vector<std::string>, NameList,
                  std::vector<IpPrefix>, StringPairs, StringBools, std::vector<ExecCommand>,
-                 std::vector<BindPath>, int64_t>;
+                 std::vector<BindPath>, int64_t, OpaqueValue>;
 
 // D-Bus signature of the value held ("b", "a(iayu)", ...).
 const char* signature_of(const PropertyValue& value);

@@ -43,6 +43,10 @@ struct PropertySpec {
   std::string signature;  // as exposed by the manager, e.g. "a(sasasttttuii)" for ExecStartEx
 };
 
+// PropertySpec signature meaning "whatever the manager has": read as an OpaqueValue, to be
+// sent back unchanged (read and write forms of the property must agree).
+inline constexpr const char* kAnySignature = "*";
+
 // Result of asking systemd to start a transient unit. A rejection is data (the candidate is
 // unsupported), not an Error (which means the bus or the manager failed us).
 struct StartOutcome {

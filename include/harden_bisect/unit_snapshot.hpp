@@ -29,9 +29,17 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
 
 // Settings of the original a copy does not carry: compares the Service-interface dumps of the
 // original and of a copy with nothing added (runtime fields and deliberate differences, like
-// Restart=, are ignored). Returns "Name" entries; empty = faithful.
+// Restart=, are ignored; set-like lists compare as sets). Returns "Name" entries; empty = faithful.
 std::vector<std::string> unreproduced_settings(const std::map<std::string, std::string>& original,
                                                const std::map<std::string, std::string>& copy);
+
+// Drops from a copy's properties the entries systemd adds by itself when it loads a unit
+// (ProtectClock=yes adds DeviceAllow=char-rtc r), so the copy holds each entry once.
+void strip_implied_entries(PropertyList& copy);
+
+// A property dump (sd_bus_message_dump text) in a form that compares by meaning: lists
+// without order (DeviceAllow=, paths, ...) sorted and without repeated entries.
+std::string canonical_dump(const std::string& name, const std::string& dump);
 
 // The properties systemd-analyze reads, with their D-Bus signatures (Service interface).
 const std::vector<PropertySpec>& security_property_specs();

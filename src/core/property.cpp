@@ -40,7 +40,8 @@ const char* signature_of(const PropertyValue& value) {
   static constexpr const char* kSignatures[] = {"b",        "s",       "t",       "u",     "i",
                                                 "as",       "(bas)",   "a(iayu)", "a(ss)", "a(sb)",
                                                 "a(sasas)", "a(ssbt)", "x"};
-  static_assert(std::size(kSignatures) == std::variant_size_v<PropertyValue>);
+  static_assert(std::size(kSignatures) + 1 == std::variant_size_v<PropertyValue>);
+  if (auto* opaque = std::get_if<OpaqueValue>(&value)) return opaque->signature.c_str();
   return kSignatures[value.index()];
 }
 
@@ -75,6 +76,7 @@ std::string to_string(const PropertyValue& value) {
             for (const auto& c : v) parts.push_back("{" + c.path + " " + join(c.argv) + "}");
             return join(parts, "; ");
           },
+          [](const OpaqueValue& o) { return o.text; },
           [](const std::vector<BindPath>& v) {
             std::vector<std::string> parts;
             for (const auto& b : v) {

@@ -1,6 +1,8 @@
 #include "bus_values.hpp"
 
 #include <map>
+#include <memory>
+#include <stdexcept>
 
 namespace hb {
 namespace {
@@ -25,6 +27,9 @@ std::optional<PropertyValue> plain(const sdbus::Variant& v) {
 }  // namespace
 
 std::optional<PropertyValue> from_variant(const sdbus::Variant& v, const std::string& signature) {
+  if (signature == kAnySignature) {
+    return PropertyValue{OpaqueValue{v.peekValueType(), "", std::make_shared<sdbus::Variant>(v)}};
+  }
   if (v.peekValueType() != signature) return std::nullopt;
   if (signature == "b") return plain<bool>(v);
   if (signature == "s") return plain<std::string>(v);
@@ -105,6 +110,9 @@ sdbus::Variant to_variant(const PropertyValue& value) {
           std::vector<ExecExWrite> raw;
           for (const auto& c : v) raw.emplace_back(c.path, c.argv, c.flags);
           return sdbus::Variant(raw);
+        } else if constexpr (std::is_same_v<T, OpaqueValue>) {
+          if (!v.wire) throw std::logic_error("opaque value without its wire form: " + v.text);
+          return *std::static_pointer_cast<const sdbus::Variant>(v.wire);
         } else if constexpr (std::is_same_v<T, std::vector<BindPath>>) {
           std::vector<BindRaw> raw;
           for (const auto& b : v)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harden_bisect/property.hpp"
+#include "harden_bisect/systemd_client.hpp"
 
 namespace hb {
 

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <systemd/sd-bus.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -157,10 +158,25 @@ class SdbusSystemdClient final : public SystemdClient {
         }
         out.push_back({spec.name, std::move(*value)});
       }
-      return out;
+      return with_dumps(unit, interface, std::move(out));
     } catch (const sdbus::Error& e) {
       return bus_error(e, "while reading properties of " + unit);
     }
+  }
+
+  // Opaque values get systemd's dump as their text (what they are compared and logged by).
+  Result<PropertyList> with_dumps(const std::string& unit, const std::string& interface,
+                                  PropertyList list) {
+    const bool any_opaque = std::any_of(list.begin(), list.end(), [](const Property& p) {
+      return std::holds_alternative<OpaqueValue>(p.value);
+    });
+    if (!any_opaque) return list;
+    auto dumps = dump_properties(unit, interface);
+    if (!dumps) return dumps.error();
+    for (auto& p : list) {
+      if (auto* opaque = std::get_if<OpaqueValue>(&p.value)) opaque->text = (*dumps)[p.name];
+    }
+    return list;
   }
 
   // sdbus-c++ cannot walk a value of unknown type; sd-bus can (sd_bus_message_dump), so a
@@ -234,6 +250,10 @@ class SdbusSystemdClient final : public SystemdClient {
                                        std::chrono::milliseconds timeout) override {
     std::vector<sdbus::Struct<std::string, sdbus::Variant>> props;
     for (const auto& p : properties) props.emplace_back(p.name, to_variant(p.value));
+    // Holds the unit loaded until stop() lets go: a copy that exits at once (Type=oneshot, a
+    // crash) would otherwise be garbage-collected before its state and settings are read,
+    // and LoadUnit would then answer with an empty stub of defaults.
+    props.emplace_back("AddRef", sdbus::Variant(true));
     std::vector<sdbus::Struct<std::string, std::vector<sdbus::Struct<std::string, sdbus::Variant>>>>
         aux;
     sdbus::ObjectPath job;
@@ -328,6 +348,7 @@ class SdbusSystemdClient final : public SystemdClient {
       } catch (const sdbus::Error& e) {
         if (!is_no_such_unit(e) && e.getName() != "org.freedesktop.systemd1.LoadFailed") throw;
       }
+      release(name);
       return {};
     } catch (const sdbus::Error& e) {
       return bus_error(e, "while stopping " + name);
@@ -388,6 +409,18 @@ class SdbusSystemdClient final : public SystemdClient {
         .withArguments(unit)
         .storeResultsTo(path);
     return path;
+  }
+
+  // Drops the reference start_transient took (AddRef), so a stopped copy can go away. Units
+  // that were never referenced by us answer with an error, which means nothing here.
+  void release(const std::string& name) {
+    try {
+      manager_->callMethod("UnrefUnit")
+          .onInterface(kManager)
+          .withTimeout(kCallTimeout)
+          .withArguments(name);
+    } catch (const sdbus::Error&) {
+    }
   }
 
   PropertyMap get_all(const std::string& path, const std::string& interface) {

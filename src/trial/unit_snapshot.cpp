@@ -166,40 +166,49 @@ const std::vector<PropertySpec> kCopiedProperties = {
     {"OOMPolicy", "s"},
 };
 
-// Service properties that are runtime state, or differ from the original on purpose.
-bool ignored_in_fidelity_check(const std::string& name) {
-  static const std::vector<std::string> kExact = {"MainPID",
-                                                  "ControlPID",
-                                                  "StatusText",
-                                                  "StatusErrno",
-                                                  "Result",
-                                                  "ReloadResult",
-                                                  "CleanResult",
-                                                  "NRestarts",
-                                                  "ControlGroup",
-                                                  "ControlGroupId",
-                                                  "MemoryCurrent",
-                                                  "MemoryAvailable",
-                                                  "CPUUsageNSec",
-                                                  "EffectiveCPUs",
-                                                  "EffectiveMemoryNodes",
-                                                  "TasksCurrent",
-                                                  "UID",
-                                                  "GID",
-                                                  "NFileDescriptorStore",
-                                                  "Restart",
-                                                  "RestartUSec",
-                                                  "RestartPreventExitStatus",
-                                                  "RestartForceExitStatus",
-                                                  "GuessMainPID"};
-  static const std::vector<std::string> kPrefixes = {
-      "ExecMain", "IPIngress", "IPEgress", "IORead", "IOWrite", "WatchdogTimestamp",
-      // Exec* lists carry run-time fields; they are copied from the parsed form instead.
-      "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop"};
-  if (std::find(kExact.begin(), kExact.end(), name) != kExact.end()) return true;
-  return std::any_of(kPrefixes.begin(), kPrefixes.end(),
-                     [&](const std::string& p) { return name.rfind(p, 0) == 0; });
-}
+// Every other setting StartTransientUnit of systemd 252 accepts on a service whose read and
+// write forms agree (src/core/dbus-execute.c, dbus-cgroup.c, dbus-service.c, dbus-kill.c).
+// They are carried as they are, and only when the unit sets them: when their value differs
+// from the one a unit that sets nothing reads.
+const std::vector<std::string> kCarriedAsIs = {
+    // Logging.
+    "SyslogLevel", "SyslogFacility", "SyslogLevelPrefix", "LogLevelMax", "LogRateLimitIntervalUSec",
+    "LogRateLimitBurst", "LogExtraFields", "LogNamespace",
+    // Terminal and login records.
+    "TTYReset", "TTYVHangup", "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier",
+    "UtmpMode", "IgnoreSIGPIPE",
+    // Scheduling and memory placement.
+    "CPUSchedulingPolicy", "CPUSchedulingPriority", "CPUSchedulingResetOnFork", "IOSchedulingClass",
+    "IOSchedulingPriority", "CPUAffinity", "CPUAffinityFromNUMA", "NUMAPolicy", "NUMAMask",
+    "TimerSlackNSec", "CoredumpFilter", "Personality",
+    // Credentials and input.
+    "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
+    "StandardInputData",
+    // Mounts, images, namespaces, MAC labels.
+    "MountAPIVFS", "MountFlags", "RootImage", "RootImageOptions", "RootHash", "RootHashPath",
+    "RootHashSignature", "RootHashSignaturePath", "RootVerity", "MountImages", "ExtensionImages",
+    "ExtensionDirectories", "NetworkNamespacePath", "IPCNamespacePath", "SELinuxContext",
+    "AppArmorProfile", "SmackProcessLabel",
+    // Further sandboxing.
+    "RestrictFileSystems", "SystemCallErrorNumber", "SystemCallLog", "SocketBindAllow",
+    "SocketBindDeny", "RestrictNetworkInterfaces", "IPIngressFilterPath", "IPEgressFilterPath",
+    "BPFProgram",
+    // Resource control.
+    "CPUAccounting", "MemoryAccounting", "TasksAccounting", "IOAccounting", "IPAccounting",
+    "BlockIOAccounting", "AllowedCPUs", "StartupAllowedCPUs", "AllowedMemoryNodes",
+    "StartupAllowedMemoryNodes", "IODeviceWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax",
+    "IOReadIOPSMax", "IOWriteIOPSMax", "IODeviceLatencyTargetUSec", "DelegateControllers",
+    "DisableControllers", "ManagedOOMSwap", "ManagedOOMMemoryPressure",
+    "ManagedOOMMemoryPressureLimit", "ManagedOOMPreference", "DefaultMemoryLow", "DefaultMemoryMin",
+    "StartupMemoryLow", "StartupMemoryHigh", "StartupMemoryMax", "StartupMemorySwapMax",
+    "CPUShares", "StartupCPUShares", "MemoryLimit", "BlockIOWeight", "StartupBlockIOWeight",
+    // Service life cycle.
+    "SuccessExitStatus", "ExitType", "TimeoutStartFailureMode", "TimeoutStopFailureMode",
+    "RuntimeRandomizedExtraUSec", "FileDescriptorStoreMax", "RootDirectoryStartOnly",
+    "USBFunctionDescriptors", "USBFunctionStrings"};
+
+// A name no unit has: LoadUnit answers with a stub that holds the manager's defaults.
+constexpr const char* kDefaultsReference = "harden-bisect-defaults-reference.service";
 
 // The read-only runtime fields and defaults that say nothing about the unit's configuration.
 bool carries_no_setting(const Property& p) {
@@ -210,7 +219,7 @@ bool carries_no_setting(const Property& p) {
           return v.empty();
         } else if constexpr (std::is_same_v<T, NameList>) {
           return v.names.empty() && !v.allow;
-        } else if constexpr (std::is_arithmetic_v<T>) {
+        } else if constexpr (std::is_arithmetic_v<T> || std::is_same_v<T, OpaqueValue>) {
           return false;
         } else {
           return v.empty();
@@ -234,7 +243,62 @@ const PropertyValue* find(const PropertyList& list, const std::string& name) {
   return nullptr;
 }
 
+bool is_set(const PropertyList& list, const std::string& name) {
+  auto* v = find(list, name);
+  if (!v) return false;
+  if (auto* b = std::get_if<bool>(v)) return *b;
+  if (auto* s = std::get_if<std::string>(v)) return !s->empty();
+  return false;
+}
+
+// The settings of kCarriedAsIs the unit sets: those reading otherwise than on a unit that sets
+// nothing.
+Result<PropertyList> carried_as_is(SystemdClient& systemd, const std::string& name) {
+  auto original = systemd.dump_properties(name, kServiceInterface);
+  if (!original) return original.error();
+  // Without the defaults nothing tells what the unit set: carry none of these, and let the
+  // fidelity check name whatever the copy then lacks.
+  auto defaults = systemd.dump_properties(kDefaultsReference, kServiceInterface);
+  if (!defaults) return PropertyList{};
+  std::vector<PropertySpec> specs;
+  for (const auto& setting : kCarriedAsIs) {
+    auto mine = original->find(setting);
+    if (mine == original->end()) continue;  // not in this systemd version
+    auto blank = defaults->find(setting);
+    if (blank != defaults->end() &&
+        canonical_dump(setting, blank->second) == canonical_dump(setting, mine->second)) {
+      continue;
+    }
+    specs.push_back({setting, kAnySignature});
+  }
+  if (specs.empty()) return PropertyList{};
+  return systemd.read_properties(name, kServiceInterface, specs);
+}
+
 }  // namespace
+
+void strip_implied_entries(PropertyList& copy) {
+  // unit_patch_contexts() of systemd 252: ProtectClock= allows reading the RTC; RootImage=
+  // allows the loop and device-mapper devices it needs.
+  StringPairs implied;
+  if (is_set(copy, "ProtectClock")) implied.emplace_back("char-rtc", "r");
+  if (is_set(copy, "RootImage")) {
+    for (const char* p : {"/dev/loop-control", "/dev/mapper/control"})
+      implied.emplace_back(p, "rw");
+    for (const char* p : {"block-loop", "block-blkext", "block-device-mapper"})
+      implied.emplace_back(p, "rwm");
+  }
+  for (auto it = copy.begin(); it != copy.end(); ++it) {
+    if (it->name != "DeviceAllow") continue;
+    auto& entries = std::get<StringPairs>(it->value);
+    std::erase_if(entries, [&](const auto& e) {
+      return std::find(implied.begin(), implied.end(), e) != implied.end();
+    });
+    // An empty DeviceAllow= would reset the list, which is what the copy has anyway.
+    if (entries.empty()) copy.erase(it);
+    break;
+  }
+}
 
 const std::vector<PropertySpec>& security_property_specs() {
   static const std::vector<PropertySpec> kSpecs = {
@@ -283,44 +347,6 @@ const std::vector<PropertySpec>& security_property_specs() {
       {"User", "s"},
   };
   return kSpecs;
-}
-
-// sd_bus_message_dump text as one short line: the value without the name, spaces collapsed.
-std::string compact_dump(const std::string& dump) {
-  auto start = dump.find("VARIANT");
-  std::string out;
-  for (char c : dump.substr(start == std::string::npos ? 0 : start)) {
-    if (c == '\n' || c == '\t') c = ' ';
-    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
-    out += c;
-  }
-  return out.size() > 60 ? out.substr(0, 59) + "…" : out;
-}
-
-// Values that read differently but mean the same: a disabled watchdog is 0 or infinity.
-bool same_meaning(const std::string& name, const std::string& a, const std::string& b) {
-  if (name != "WatchdogUSec") return false;
-  auto disabled = [](const std::string& dump) {
-    return dump.find("UINT64 0;") != std::string::npos ||
-           dump.find("UINT64 18446744073709551615;") != std::string::npos;
-  };
-  return disabled(a) && disabled(b);
-}
-
-std::vector<std::string> unreproduced_settings(const std::map<std::string, std::string>& original,
-                                               const std::map<std::string, std::string>& copy) {
-  std::vector<std::string> missing;
-  for (const auto& [name, value] : original) {
-    if (ignored_in_fidelity_check(name)) continue;
-    auto it = copy.find(name);
-    if (it == copy.end()) {
-      missing.push_back(name);
-    } else if (it->second != value && !same_meaning(name, value, it->second)) {
-      missing.push_back(name + " (" + compact_dump(value) + " vs copy " + compact_dump(it->second) +
-                        ")");
-    }
-  }
-  return missing;
 }
 
 Status check_unit_name(const std::string& name) {
@@ -382,6 +408,10 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
       snapshot.copy.push_back(std::move(p));
     }
   }
+  strip_implied_entries(snapshot.copy);
+  auto carried = carried_as_is(systemd, name);
+  if (!carried) return carried.error();
+  for (auto& p : *carried) snapshot.copy.push_back(std::move(p));
   snapshot.security = std::move(*security);
   for (auto& p : *unit_level) snapshot.security.push_back(std::move(p));
   if (auto* type = find(snapshot.copy, "Type")) snapshot.type = std::get<std::string>(*type);

@@ -4,7 +4,8 @@
 #  - a copy that never finishes starting ends its trial with a verdict (start-failed);
 #  - a service that ignores SIGTERM is SIGKILLed at --stop-timeout, the run goes on;
 #  - a probe that never exits is a hang at --probe-timeout;
-#  - a setting a transient copy cannot carry stops the run with its name;
+#  - settings older versions could not carry (CPUAffinity, LogLevelMax, SuccessExitStatus,
+#    LoadCredential, IgnoreSIGPIPE) reach the copy with their values;
 #  - --probe-user runs probes as that user; --apply refuses a symlinked drop-in directory;
 #  - an applied drop-in whose unit then fails its probe is rolled back (exit 8).
 set -uo pipefail
@@ -31,8 +32,23 @@ cat >"$units/hb-stubborn.service" <<'UNIT'
 ExecStart=/bin/bash -c 'trap "" TERM; while :; do sleep 1; done'
 TimeoutStopSec=infinity
 UNIT
-# Settings transient copies cannot carry.
-printf '[Service]\nExecStart=/bin/sleep 1000\nCPUAffinity=0\nLogLevelMax=info\n' >"$units/hb-affinity.service"
+# Settings older versions refused to copy.
+cat >"$units/hb-affinity.service" <<'UNIT'
+[Service]
+ExecStart=/bin/sleep 1000
+CPUAffinity=0
+LogLevelMax=info
+SuccessExitStatus=3 SIGUSR1
+LoadCredential=hb-passwd:/etc/passwd
+IgnoreSIGPIPE=no
+UNIT
+# The probe: the copy holds exactly the unit's values of those settings.
+cat >"$work/carried.sh" <<PROBE
+#!/bin/sh
+"$HB_SANDBOX" ctl systemctl show -p CPUAffinity -p LogLevelMax -p SuccessExitStatus -p LoadCredential -p IgnoreSIGPIPE "\$HB_COPY" >"$work/carried.last"
+cmp -s "$work/carried.last" "$work/carried.expected"
+PROBE
+chmod 755 "$work/carried.sh"
 "$repo/examples/install.sh" --copy "$HB_ROOT" >/dev/null
 reload
 
@@ -58,12 +74,14 @@ out=$(hb --probe "$work/forever.sh" --probe-timeout 1 --settle 1 --only NoNewPri
     fail "forever probe: exit $rc: $(printf '%s' "$out" | tail -n1)"
 ! pgrep -f hb-forever-marker >/dev/null || fail "probe left behind: $(pgrep -af hb-forever-marker)"
 
-echo "== settings a copy cannot carry are named"
-out=$(hb --probe "$work/true.sh" --only NoNewPrivileges hb-affinity.service 2>&1 >/dev/null); rc=$?
+echo "== settings older versions refused are carried with their values"
+ctl systemctl show -p CPUAffinity -p LogLevelMax -p SuccessExitStatus -p LoadCredential \
+    -p IgnoreSIGPIPE hb-affinity.service >"$work/carried.expected"
+grep -qx "LogLevelMax=6" "$work/carried.expected" || fail "unexpected original: $(cat "$work/carried.expected")"
+out=$(hb --probe "$work/carried.sh" --settle 1 --only NoNewPrivileges hb-affinity.service 2>&1 >/dev/null); rc=$?
 last=$(printf '%s' "$out" | tail -n1)
-[ "$rc" = 4 ] && printf '%s' "$last" | grep -q "cannot reproduce these settings" &&
-    printf '%s' "$last" | grep -q "CPUAffinity" && printf '%s' "$last" | grep -q "LogLevelMax" ||
-    fail "affinity: exit $rc: $last"
+[ "$rc" = 0 ] || fail "carried: exit $rc: $last"
+[ "$rc" = 0 ] || diff "$work/carried.expected" "$work/carried.last"
 [ -z "$(copies)" ] || fail "affinity left copies: $(copies)"
 
 echo "== --probe-user"
