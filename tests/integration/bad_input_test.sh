@@ -68,11 +68,13 @@ expect 3 'cannot read|no such file' -- --catalogue "$work/missing.yaml" --probe 
 # The bus
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus expect 6 'cannot connect to the system bus' -- --probe "$probe" hb-example-http-plain.service
 # nobody may not be able to read the checkout (a clone in root's 0700 home): it runs copies of
-# the binary and the probe from the world-readable $work.
+# the binary, the probe and the builtin catalogue from the world-readable $work.
 chmod 755 "$work"; nobody_state=$work/nobody-state; mkdir -p "$nobody_state"; chown nobody "$nobody_state"
 cp "$HB" "$work/harden-bisect"; cp "$probe" "$work/probe.sh"; chmod 755 "$work/harden-bisect" "$work/probe.sh"
-out=$(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups "$work/harden-bisect" \
-      --state-dir "$nobody_state" --probe "$work/probe.sh" hb-example-http-plain.service 2>&1 >/dev/null); rc=$?
+mkdir -p "$work/data"; cp "$repo/data/catalogue.yaml" "$work/data/"; chmod -R a+rX "$work/data"
+out=$(cd / && HARDEN_BISECT_DATADIR=$work/data setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      "$work/harden-bisect" --state-dir "$nobody_state" --probe "$work/probe.sh" \
+      hb-example-http-plain.service 2>&1 >/dev/null); rc=$?
 if [ "$rc" = 6 ] && printf '%s' "$out" | tail -n1 | grep -q 'permission denied by systemd'; then
     echo "ok   exit $rc (not root): $(printf '%s' "$out" | tail -n1)"
 else
