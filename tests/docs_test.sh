@@ -27,6 +27,6 @@ check "man/harden-bisect.1.scd OPTIONS" "$(sed -n '/^# OPTIONS/,/^# [A-Z]/p' "$r
 check "completions/harden-bisect.bash" "$(bash -c 'source "$1"; echo "$_harden_bisect_options_with_value $_harden_bisect_flags"' \
     _ "$root/completions/harden-bisect.bash")"
 # zsh: the option specs of _arguments ('--name=[...]', {-x,--name}'[...]').
-check "completions/_harden-bisect" "$(grep -oE -- "[ '{,*]--[a-z0-9-]+[=+]?[[}]" "$root/completions/_harden-bisect")"
+check "completions/_harden-bisect" "$(grep -oE -- "[ '{,*)]--[a-z0-9-]+[=+]?[[}]" "$root/completions/_harden-bisect")"
 
 [ "$failures" = 0 ] && echo PASS || exit 1

@@ -34,12 +34,12 @@ struct LintOptions {
 
 int fail(const Error& e) {
   std::cerr << "harden-bisect: " << e.message << "\n";
-  return static_cast<int>(e.code);
+  return static_cast<int>(exit_code_for(e.kind));
 }
 
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot read", ExitCode::kBadInput};
+  if (!in) return Error{path + ": cannot read", ErrorKind::kBadInput};
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
@@ -75,7 +75,7 @@ int write_merged(const LintOptions& o, const std::vector<LoadedUnit>& units) {
     const fs::path relative = fragment.lexically_relative(root);
     if (relative.empty() || relative.begin()->string() == "..")
       return fail(
-          {unit.fragment_path + " is not below --patch-root " + root.string(), ExitCode::kUsage});
+          {unit.fragment_path + " is not below --patch-root " + root.string(), ErrorKind::kUsage});
     std::cout << render_unit_patch(*text, relative.string(), *assignments);
   }
   return 0;
@@ -128,7 +128,7 @@ int run_lint_command(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
   }
   if (o.format != "table" && o.dropin_path.empty())
-    return fail({"--format=" + o.format + " needs --dropin FILE", ExitCode::kUsage});
+    return fail({"--format=" + o.format + " needs --dropin FILE", ErrorKind::kUsage});
 
   UnitSearch search;
   search.root = o.root;
@@ -142,7 +142,7 @@ int run_lint_command(int argc, char** argv) {
     auto unit = load_unit(file, search);
     if (!unit) {
       std::cerr << "harden-bisect: " << unit.error().message << "\n";
-      exit_code = std::max(exit_code, static_cast<int>(unit.error().code));
+      exit_code = std::max(exit_code, static_cast<int>(exit_code_for(unit.error().kind)));
       continue;
     }
     units.push_back(std::move(*unit));

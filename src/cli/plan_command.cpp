@@ -27,11 +27,30 @@
 #include "harden_bisect/plan_runner.hpp"
 #include "harden_bisect/report_writers.hpp"
 #include "harden_bisect/retrying_systemd_client.hpp"
+#include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
 
 namespace hb {
 namespace {
+
+// SIGINT/SIGTERM/SIGHUP end the plan: the running unit cleans up, the rest is not started.
+CancellationToken& plan_cancel() {
+  static CancellationToken token;
+  return token;
+}
+
+// One plain line per finished trial (no live line: several units share the terminal).
+class TrialLines final : public RunObserver {
+ public:
+  explicit TrialLines(bool quiet) : quiet_(quiet) {}
+  void trial_finished(const TrialRecord& record) override {
+    if (!quiet_) print_trial_line(std::cerr, record, false);
+  }
+
+ private:
+  bool quiet_;
+};
 
 namespace fs = std::filesystem;
 
@@ -50,14 +69,7 @@ struct PlanCliOptions {
 
 int fail(const Error& error) {
   std::cerr << "harden-bisect: " << error.message << "\n";
-  return static_cast<int>(error.code);
-}
-
-std::string today() {
-  char buf[32];
-  std::time_t now = std::time(nullptr);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::localtime(&now));
-  return buf;
+  return static_cast<int>(exit_code_for(error.kind));
 }
 
 std::string command_line(const std::vector<std::string>& argv) {
@@ -95,7 +107,7 @@ Status write_text(const fs::path& path, const std::string& content) {
 Result<RunConfig> resolve(const PlanUnit& entry, const RunConfig& base) {
   RunConfig config = run_config_for(entry, base);
   for (auto& argv : config.probes) {
-    if (auto problem = probe_path_problem(argv[0])) return Error{*problem, ExitCode::kBadInput};
+    if (auto problem = probe_path_problem(argv[0])) return Error{*problem, ErrorKind::kBadInput};
     char resolved[PATH_MAX];
     if (realpath(argv[0].c_str(), resolved)) argv[0] = resolved;
   }
@@ -103,7 +115,7 @@ Result<RunConfig> resolve(const PlanUnit& entry, const RunConfig& base) {
     const passwd* pw = getpwnam(entry.options.probe_user->c_str());
     if (!pw) {
       return Error{"probe-user " + *entry.options.probe_user + ": no such user",
-                   ExitCode::kBadInput};
+                   ErrorKind::kBadInput};
     }
     config.probe_uid = pw->pw_uid;
     config.probe_gid = pw->pw_gid;
@@ -137,7 +149,7 @@ int finish(const PlanSummary& summary, const PlanCliOptions& o) {
     print_plan_table(std::cerr, summary.units, isatty(STDERR_FILENO));
     std::cerr << "\nwrote " << (out / "summary.md").string() << ", junit.xml, results.sarif\n";
   }
-  if (interrupted()) return static_cast<int>(ExitCode::kInterrupted);
+  if (plan_cancel().cancelled()) return static_cast<int>(ExitCode::kInterrupted);
   return any_failed(summary.units) ? static_cast<int>(ExitCode::kUnitsFailed) : 0;
 }
 
@@ -201,18 +213,13 @@ int plan_run(PlanCliOptions& o) {
     const Catalogue* catalogue = &default_catalogue;
     if (entry.options.catalogue) {
       auto [it, fresh] = catalogues.try_emplace(*entry.options.catalogue,
-                                                Error{"not loaded", ExitCode::kBadInput});
+                                                Error{"not loaded", ErrorKind::kBadInput});
       if (fresh) it->second = load_catalogue(*entry.options.catalogue, &*builtin);
       if (!it->second) return it->second.error();
       catalogue = &*it->second;
     }
-    RunPorts ports{*systemd,
-                   probes,
-                   journal.get(),
-                   [&](const TrialRecord& record) {
-                     if (!o.quiet) print_trial_line(std::cerr, record, false);
-                   },
-                   {}};
+    TrialLines lines(o.quiet);
+    RunPorts ports{*systemd, probes, journal.get(), &plan_cancel(), &lines};
     auto report = run_hardening(*config, *catalogue, ports);
     if (report) report->tool_version = HB_VERSION;
     return report;
@@ -220,9 +227,9 @@ int plan_run(PlanCliOptions& o) {
   auto write_unit = [&](const PlanUnit& entry, UnitSummary& unit, const RunReport* report) {
     if (!o.quiet && !unit.error.empty()) spdlog::error("{}: {}", entry.unit, unit.error);
     if (!report) return;
-    DropinHeader header;
-    header.date = today();
-    for (const auto& argv : entry.probes) header.probes.push_back(command_line(argv));
+    std::vector<std::string> probe_lines;
+    for (const auto& argv : entry.probes) probe_lines.push_back(command_line(argv));
+    DropinHeader header = dropin_header(probe_lines);
     ReportContext context;
     context.systemd_version = summary.systemd_version;
     context.probes = header.probes;
@@ -240,7 +247,7 @@ int plan_run(PlanCliOptions& o) {
   PlanRunSettings settings;
   settings.threshold = o.threshold;
   settings.baseline = baseline ? &*baseline : nullptr;
-  settings.stop = [] { return interrupted(); };
+  settings.stop = [] { return plan_cancel().cancelled(); };
   summary.units = run_plan(*plan, positions, run_unit, settings, write_unit);
 
   // 4. Summaries.
@@ -270,7 +277,7 @@ int plan_merge(PlanCliOptions& o) {
         fs::create_directories(target.parent_path(), ec);
         fs::copy_file(fs::path(o.merge_dirs[i]) / file, target,
                       fs::copy_options::overwrite_existing, ec);
-        if (ec) return fail({"cannot copy " + file + ": " + ec.message(), ExitCode::kFailure});
+        if (ec) return fail({"cannot copy " + file + ": " + ec.message(), ErrorKind::kInternal});
       }
     }
   }
@@ -282,7 +289,7 @@ int plan_validate(const PlanCliOptions& o) {
   auto plan = load_plan(o.plan_path, &problems);
   if (!plan) {
     for (const auto& p : problems) std::cerr << p << "\n";
-    return static_cast<int>(plan.error().code);
+    return static_cast<int>(exit_code_for(plan.error().kind));
   }
   std::cout << o.plan_path << ": " << plan->units.size() << " units, valid\n";
   return 0;
@@ -331,7 +338,7 @@ int plan_command(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("harden-bisect"));
   spdlog::set_pattern("%^%l%$: %v");
   spdlog::set_level(o.quiet ? spdlog::level::err : spdlog::level::info);
-  install_interrupt_handlers();
+  cancel_on_signals(plan_cancel());
   if (merge->parsed()) return plan_merge(o);
   return plan_run(o);
 }

@@ -29,7 +29,7 @@ std::string_view strip(std::string_view s) {
 }
 
 Error bad_line(const std::string& path, int line, const std::string& why) {
-  return Error{path + ":" + std::to_string(line) + ": " + why, ExitCode::kBadInput};
+  return Error{path + ":" + std::to_string(line) + ": " + why, ErrorKind::kBadInput};
 }
 
 // The unit dirs of the manager, as `systemd-analyze unit-paths` lists them, without the
@@ -191,7 +191,7 @@ Result<std::vector<UnitLine>> parse_unit_text(std::string_view text, const std::
 Result<LoadedUnit> load_unit(const fs::path& file, const UnitSearch& search) {
   const std::string given = file.filename().string();
   if (!given.ends_with(".service") || given.size() <= 8)
-    return Error{file.string() + ": not a .service unit", ExitCode::kUnitUnusable};
+    return Error{file.string() + ": not a .service unit", ErrorKind::kUnitUnusable};
 
   // verify_set_unit_path(): the file's own directory first, then the manager's dirs.
   std::vector<fs::path> dirs = {fs::absolute(file).parent_path()};
@@ -212,11 +212,11 @@ Result<LoadedUnit> load_unit(const fs::path& file, const UnitSearch& search) {
 
   std::error_code ec;
   if (!fs::exists(resolved.path, ec))
-    return Error{file.string() + ": cannot read: no such file", ExitCode::kBadInput};
+    return Error{file.string() + ": cannot read: no such file", ErrorKind::kBadInput};
   if (null_or_empty(resolved.path))
-    return Error{"Unit " + unit.id + " is masked.", ExitCode::kUnitUnusable};
+    return Error{"Unit " + unit.id + " is masked.", ErrorKind::kUnitUnusable};
   const auto text = read_text(resolved.path);
-  if (!text) return Error{file.string() + ": cannot read", ExitCode::kBadInput};
+  if (!text) return Error{file.string() + ": cannot read", ErrorKind::kBadInput};
   auto lines = parse_unit_text(*text, unit.fragment_path);
   if (!lines) return lines.error();
   unit.lines = std::move(*lines);
@@ -245,7 +245,7 @@ Result<LoadedUnit> load_unit(const fs::path& file, const UnitSearch& search) {
   for (const auto& [name, path] : by_name) {
     if (null_or_empty(path)) continue;  // a masked drop-in
     const auto dropin = read_text(path);
-    if (!dropin) return Error{path.string() + ": cannot read", ExitCode::kBadInput};
+    if (!dropin) return Error{path.string() + ": cannot read", ErrorKind::kBadInput};
     auto more = parse_unit_text(*dropin, path.string());
     if (!more) return more.error();
     unit.dropin_paths.push_back(path.string());
@@ -253,7 +253,7 @@ Result<LoadedUnit> load_unit(const fs::path& file, const UnitSearch& search) {
   }
 
   if (auto refused = refused_by_systemd(unit); refused)
-    return Error{*refused, ExitCode::kUnitUnusable};
+    return Error{*refused, ErrorKind::kUnitUnusable};
   return unit;
 }
 

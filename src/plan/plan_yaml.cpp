@@ -54,7 +54,7 @@ class Problems {
     }
     std::string message = sorted.front().text;
     if (sorted.size() > 1) message += " (and " + std::to_string(sorted.size() - 1) + " more)";
-    return Error{message, ExitCode::kBadInput};
+    return Error{message, ErrorKind::kBadInput};
   }
 
  private:
@@ -334,7 +334,7 @@ Result<Plan> parse_plan(const std::string& yaml_text, const std::string& origin,
 
 Result<Plan> load_plan(const std::string& path, std::vector<std::string>* problems) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read plan " + path, ExitCode::kBadInput};
+  if (!in) return Error{"cannot read plan " + path, ErrorKind::kBadInput};
   std::ostringstream text;
   text << in.rdbuf();
   const auto base = std::filesystem::path(path).parent_path().string();
@@ -343,7 +343,7 @@ Result<Plan> load_plan(const std::string& path, std::vector<std::string>* proble
 
 Result<Shard> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
-  auto bad = Error{"--shard expects I/N with 1 <= I <= N, got '" + text + "'", ExitCode::kUsage};
+  auto bad = Error{"--shard expects I/N with 1 <= I <= N, got '" + text + "'", ErrorKind::kUsage};
   if (slash == std::string::npos) return bad;
   auto number = [](const std::string& s) -> std::optional<std::size_t> {
     if (s.empty() || s.size() > 6 ||

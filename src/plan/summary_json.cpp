@@ -156,12 +156,12 @@ Result<PlanSummary> parse_summary_json(const std::string& text, const std::strin
   try {
     const auto doc = Json::parse(text);
     if (doc.value("kind", std::string()) != "harden-bisect-plan-summary") {
-      return Error{origin + ": not a harden-bisect plan summary", ExitCode::kBadInput};
+      return Error{origin + ": not a harden-bisect plan summary", ErrorKind::kBadInput};
     }
     if (doc.at("format_version").get<int>() != kSummaryFormatVersion) {
       return Error{
           origin + ": unsupported summary format_version " + doc.at("format_version").dump(),
-          ExitCode::kBadInput};
+          ErrorKind::kBadInput};
     }
     PlanSummary s;
     s.tool_version = doc.at("tool_version").get<std::string>();
@@ -175,12 +175,12 @@ Result<PlanSummary> parse_summary_json(const std::string& text, const std::strin
     for (const auto& u : doc.at("units")) s.units.push_back(unit_from(u));
     return s;
   } catch (const std::exception& e) {
-    return Error{origin + ": " + e.what(), ExitCode::kBadInput};
+    return Error{origin + ": " + e.what(), ErrorKind::kBadInput};
   }
 }
 
 Result<PlanSummary> merge_summaries(const std::vector<PlanSummary>& shards) {
-  if (shards.empty()) return Error{"nothing to merge", ExitCode::kUsage};
+  if (shards.empty()) return Error{"nothing to merge", ErrorKind::kUsage};
   PlanSummary out = shards.front();
   out.units.clear();
   out.shards.clear();
@@ -188,7 +188,7 @@ Result<PlanSummary> merge_summaries(const std::vector<PlanSummary>& shards) {
   for (const auto& shard : shards) {
     if (shard.plan != out.plan) {
       return Error{"cannot merge shards of different plans: " + out.plan + " and " + shard.plan,
-                   ExitCode::kBadInput};
+                   ErrorKind::kBadInput};
     }
     for (const auto& name : shard.shards) out.shards.push_back(name);
     for (const auto& u : shard.units) {
@@ -196,7 +196,7 @@ Result<PlanSummary> merge_summaries(const std::vector<PlanSummary>& shards) {
       if (!fresh) {
         return Error{"plan entry " + std::to_string(u.index + 1) + " (" + u.unit +
                          ") is in more than one shard output",
-                     ExitCode::kBadInput};
+                     ErrorKind::kBadInput};
       }
       out.units.push_back(u);
     }
@@ -211,7 +211,7 @@ Result<Baseline> load_baseline(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) file = path + "/summary.json";
   std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{"cannot read baseline " + file, ExitCode::kBadInput};
+  if (!in) return Error{"cannot read baseline " + file, ErrorKind::kBadInput};
   std::ostringstream text;
   text << in.rdbuf();
   Baseline baseline;
@@ -233,7 +233,7 @@ Result<Baseline> load_baseline(const std::string& path) {
     }
     return baseline;
   } catch (const std::exception& e) {
-    return Error{"baseline " + file + ": " + e.what(), ExitCode::kBadInput};
+    return Error{"baseline " + file + ": " + e.what(), ErrorKind::kBadInput};
   }
 }
 

@@ -115,8 +115,8 @@ void add_exposure_failures(UnitSummary& unit, std::optional<double> threshold) {
 UnitSummary summarize_error(const Error& error) {
   UnitSummary out;
   out.error = error.message;
-  out.error_code = error.code;
-  if (error.code == ExitCode::kBaselineFailed) {
+  out.error_code = exit_code_for(error.kind);
+  if (error.kind == ErrorKind::kBaselineFailed) {
     out.status = UnitOutcome::kFailed;
     out.failures.push_back({"fails-as-shipped", error.message, ""});
   } else {

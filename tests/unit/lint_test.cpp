@@ -73,7 +73,7 @@ TEST_SUITE("lint") {
     auto lines =
         parse_unit_text("[Unit]\nDescription=x\n[Service\nPrivateTmp=yes\n", "bad.service");
     REQUIRE(!lines.ok());
-    CHECK(lines.error().code == ExitCode::kBadInput);
+    CHECK(lines.error().kind == ErrorKind::kBadInput);
     CHECK(lines.error().message.starts_with("bad.service:3: "));
   }
 
@@ -192,7 +192,7 @@ TEST_SUITE("lint") {
     fs::create_symlink("/dev/null", d.dir / "masked.service");
     auto masked = load_unit(d.dir / "masked.service", UnitSearch{"/", false, false});
     REQUIRE(!masked.ok());
-    CHECK(masked.error().code == ExitCode::kUnitUnusable);
+    CHECK(masked.error().kind == ErrorKind::kUnitUnusable);
     CHECK(masked.error().message == "Unit masked.service is masked.");
 
     const auto two = d.write("two.service", "[Service]\nExecStart=/a\nExecStart=/b\n");
@@ -202,7 +202,7 @@ TEST_SUITE("lint") {
 
     auto missing = load_unit(d.dir / "nope.service", UnitSearch{"/", false, false});
     REQUIRE(!missing.ok());
-    CHECK(missing.error().code == ExitCode::kBadInput);
+    CHECK(missing.error().kind == ErrorKind::kBadInput);
   }
 
   TEST_CASE("lint: candidates are options that lower the score, largest gain first") {

@@ -26,7 +26,7 @@ std::vector<std::string> problems_of(const std::string& text) {
   std::vector<std::string> problems;
   auto plan = hb::parse_plan(text, "plan.yaml", "", &problems);
   CHECK_FALSE(plan.ok());
-  if (!plan.ok()) CHECK(plan.error().code == hb::ExitCode::kBadInput);
+  if (!plan.ok()) CHECK(plan.error().kind == hb::ErrorKind::kBadInput);
   return problems;
 }
 
@@ -211,7 +211,7 @@ TEST_SUITE("plan") {
     auto runner = [&](const hb::PlanUnit& u) -> hb::Result<hb::RunReport> {
       ran.push_back(u.unit);
       if (u.unit == "a.service")
-        return hb::Error{"a.service not found", hb::ExitCode::kUnitUnusable};
+        return hb::Error{"a.service not found", hb::ErrorKind::kUnitUnusable};
       return report_of(u.unit, {"PrivateTmp"}, {}, 20);
     };
     std::vector<std::string> done;
@@ -239,7 +239,7 @@ TEST_SUITE("plan") {
     bool shipped_broken = false;
     auto runner = [&](const hb::PlanUnit& u) -> hb::Result<hb::RunReport> {
       if (shipped_broken) {
-        return hb::Error{"the unhardened copy fails its probe", hb::ExitCode::kBaselineFailed};
+        return hb::Error{"the unhardened copy fails its probe", hb::ErrorKind::kBaselineFailed};
       }
       return report_of(u.unit, {"PrivateTmp"}, {"PrivateNetwork", "ProtectSystem"}, after);
     };
