@@ -326,7 +326,7 @@ int plan_command(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check PLAN.yaml and list every problem");
   validate->add_option("plan", o.plan_path, "Plan file")->required();
   app.footer(
-      "Exit codes: 0 every unit passed, 9 a unit failed (probe as shipped, ceiling, threshold, "
+      "Exit codes: 0 every unit passed, 11 a unit failed (probe as shipped, ceiling, threshold, "
       "regression) or could not be run, 2 usage, 3 bad plan/baseline, 6 systemd, 130 "
       "interrupted.");
   try {

@@ -7,7 +7,7 @@ Exit 0 = every assertion held, 1 = an assertion failed (all listed), 99 = unusab
 1. A plan of four entries: http-plain (ceiling 1.0, below what its few candidates can reach),
    privileged-port (no ceiling), a unit that does not exist, a `user: true` unit. Candidates are
    limited with `only:` so the whole test stays under ~4 minutes.
-   Asserts: exit 9; JUnit counts add up (4 tests, 1 failure, 1 error, 1 skipped); exactly
+   Asserts: exit 11; JUnit counts add up (4 tests, 1 failure, 1 error, 1 skipped); exactly
    http-plain's testcase has a <failure>, of type above-ceiling; rejected options are in
    system-out and never failures; summary.json and every report.json validate against the
    schemas in docs/; SARIF has one rule per systemd-analyze row and results only for exposed
@@ -16,7 +16,7 @@ Exit 0 = every assertion held, 1 = an assertion failed (all listed), 99 = unusab
    and SARIF equal the unsharded ones (timings aside).
 3. A forced regression: http-plain's "new version" (a drop-in ExecStartPre= binding port 881)
    needs CAP_NET_BIND_SERVICE, which the first run dropped; `plan run --baseline` of the first
-   output reports a regression for it with the evidence, exit 9.
+   output reports a regression for it with the evidence, exit 11.
 """
 import json
 import os
@@ -201,7 +201,7 @@ def main():
     full = os.path.join(work, "full")
     p = hb(exe, "plan", "run", plan, "--out", full, "--state-dir", state,
            "--sarif", os.path.join(work, "extra.sarif"))
-    check(p.returncode == 9, f"plan run exits 9 when a unit fails (got {p.returncode})")
+    check(p.returncode == 11, f"plan run exits 11 when a unit fails (got {p.returncode})")
     check(re.search(r"^UNIT +BEFORE +AFTER", p.stderr, re.M) is not None, "terminal table printed")
     summary = load(os.path.join(full, "summary.json"))
     validate(summary, "plan-summary.schema.json", "summary.json")
@@ -238,11 +238,11 @@ def main():
         shards.append(out)
         # Shard 1/2 = entries 0, 2 (above ceiling, missing unit); 2/2 = entries 1, 3 (passes,
         # unsupported user unit): only the first is red.
-        want = 9 if i == 1 else 0
+        want = 11 if i == 1 else 0
         check(p.returncode == want, f"shard {i}/2 exits {want}: {p.returncode}")
     merged = os.path.join(work, "merged")
     p = hb(exe, "plan", "merge", *shards, "--out", merged)
-    check(p.returncode == 9, f"plan merge exits 9: {p.returncode}")
+    check(p.returncode == 11, f"plan merge exits 11: {p.returncode}")
     msummary = load(os.path.join(merged, "summary.json"))
     validate(msummary, "plan-summary.schema.json", "merged summary.json")
     check(msummary["shards"] == ["1/2", "2/2"], f"merged shards {msummary['shards']}")
@@ -269,7 +269,7 @@ def main():
                 .replace("    ceiling: 1.0\n", ""))
     again = os.path.join(work, "again")
     p = hb(exe, "plan", "run", plan2, "--out", again, "--state-dir", state, "--baseline", full)
-    check(p.returncode == 9, f"a regression exits 9 (got {p.returncode})")
+    check(p.returncode == 11, f"a regression exits 11 (got {p.returncode})")
     s2 = load(os.path.join(again, "summary.json"))
     validate(s2, "plan-summary.schema.json", "regression summary.json")
     kinds = [f["kind"] for f in s2["units"][0]["failures"]]
