@@ -9,6 +9,7 @@
 #include <optional>
 #include <tuple>
 
+#include "../core/yaml_problems.hpp"
 #include "catalogue_internal.hpp"
 #include "harden_bisect/assignment.hpp"
 
@@ -21,49 +22,7 @@ const std::vector<std::string> kGroups = {"identity",   "filesystem",   "devices
 const std::vector<std::string> kOptionFields = {"id",   "group",        "rungs", "scores",
                                                 "risk", "user_manager", "why"};
 
-// Problems found so far, reported in file order.
-class Problems {
- public:
-  explicit Problems(std::string origin) : origin_(std::move(origin)) {}
-
-  void add(const YAML::Mark& mark, const std::string& message) {
-    std::string where = origin_;
-    if (mark.line >= 0) {
-      where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    }
-    std::string text = where + ": " + message;
-    // One line, and no control characters a hostile file could use to paint the terminal.
-    for (auto& c : text) {
-      if (std::iscntrl(static_cast<unsigned char>(c))) c = ' ';
-    }
-    list_.push_back({mark.line, mark.column, std::move(text)});
-  }
-  bool empty() const { return list_.empty(); }
-  std::size_t size() const { return list_.size(); }
-  Error error() const {
-    auto sorted = list_;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Problem& a, const Problem& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    std::string message = sorted.front().text;
-    if (sorted.size() > 1) message += " (and " + std::to_string(sorted.size() - 1) + " more)";
-    return Error{message, ErrorKind::kBadInput};
-  }
-
- private:
-  struct Problem {
-    int line, column;
-    std::string text;
-  };
-  std::string origin_;
-  std::vector<Problem> list_;
-};
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
+using Problems = YamlProblems;
 
 std::optional<std::string> scalar(const YAML::Node& node, const std::string& what,
                                   Problems& problems) {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "../core/yaml_problems.hpp"
 #include "harden_bisect/plan.hpp"
 #include "harden_bisect/unit_snapshot.hpp"
 
@@ -25,52 +26,7 @@ const std::vector<std::string> kOptionFields = {
     "probe-timeout", "settle",        "start-timeout", "stop-timeout", "confirm", "retries",
     "stop-original", "check-maximal", "probe-user",    "catalogue",    "only",    "skip"};
 
-class Problems {
- public:
-  explicit Problems(std::string origin) : origin_(std::move(origin)) {}
-
-  void add(const YAML::Mark& mark, const std::string& message) {
-    std::string text = origin_;
-    if (mark.line >= 0) {
-      text += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    }
-    text += ": " + message;
-    // One line, and no control characters a hostile file could use to paint the terminal.
-    for (auto& c : text) {
-      if (std::iscntrl(static_cast<unsigned char>(c))) c = ' ';
-    }
-    list_.push_back({mark.line, mark.column, std::move(text)});
-  }
-  bool empty() const { return list_.empty(); }
-
-  Error error(std::vector<std::string>* all) const {
-    auto sorted = list_;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Problem& a, const Problem& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    if (all) {
-      all->clear();
-      for (const auto& p : sorted) all->push_back(p.text);
-    }
-    std::string message = sorted.front().text;
-    if (sorted.size() > 1) message += " (and " + std::to_string(sorted.size() - 1) + " more)";
-    return Error{message, ErrorKind::kBadInput};
-  }
-
- private:
-  struct Problem {
-    int line, column;
-    std::string text;
-  };
-  std::string origin_;
-  std::vector<Problem> list_;
-};
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
+using Problems = YamlProblems;
 
 std::optional<std::string> string_at(const YAML::Node& node, const std::string& what,
                                      Problems& problems) {
