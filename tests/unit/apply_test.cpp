@@ -11,6 +11,7 @@
 #include "fake_clock.hpp"
 #include "fake_probe_runner.hpp"
 #include "fake_systemd_client.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -23,19 +24,7 @@ using hb::testing::SystemdMethod;
 using std::chrono::milliseconds;
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hb-apply-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using hb::testing::TempDir;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);

@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "temp_dir.hpp"
+
 namespace {
 
 using hb::ProbeResult;
@@ -34,20 +36,7 @@ std::string fixture(const std::string& name) {
 ProbeResult run(ProbeSpec spec) { return hb::PosixProbeRunner().run(spec); }
 
 // A fresh directory under /tmp, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hb-probe-test-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using hb::testing::TempDir;
 
 void write_file(const std::string& path, const std::string& text, mode_t mode) {
   std::ofstream(path) << text;

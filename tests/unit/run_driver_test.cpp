@@ -14,6 +14,7 @@
 #include "fake_probe_runner.hpp"
 #include "fake_systemd_client.hpp"
 #include "harden_bisect/run_journal.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -25,19 +26,7 @@ using hb::testing::FakeProbeRunner;
 using hb::testing::FakeSystemdClient;
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hb-run-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using hb::testing::TempDir;
 
 hb::CatalogueOption option(std::string id, std::vector<std::vector<hb::Assignment>> rungs,
                            double risk = 0.1) {

@@ -16,6 +16,7 @@
 #include "fake_systemd_client.hpp"
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/trial_oracle.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -27,20 +28,7 @@ using hb::VerdictKind;
 namespace fs = std::filesystem;
 
 // A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hb-journal-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using hb::testing::TempDir;
 
 Verdict verdict(VerdictKind kind, std::string summary) {
   Verdict v;
