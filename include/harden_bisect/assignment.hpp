@@ -10,6 +10,7 @@
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/property.hpp"
 #include "harden_bisect/result.hpp"
+#include "harden_bisect/settings.hpp"
 
 namespace hb {
 
@@ -23,18 +24,11 @@ enum class Applicability {
 // Stable lower-case name: "strengthens", "already-satisfied", "would-weaken".
 const char* to_string(Applicability applicability);
 
-// A unit-file key the model knows.
-struct SettingInfo {
-  std::string key;        // unit-file key, e.g. "ProtectSystem"
-  std::string dbus_name;  // property on org.freedesktop.systemd1.Service
-  std::string signature;  // D-Bus signature, e.g. "s", "t", "(bas)", "a(iayu)"
-};
+// Every registry setting the model merges, in table order.
+const std::vector<Setting>& known_settings();
 
-// Every setting the model knows, in table order.
-const std::vector<SettingInfo>& known_settings();
-
-// The setting for a unit-file key, or nullptr.
-const SettingInfo* find_setting(std::string_view key);
+// The merged setting for a unit-file key, or nullptr.
+const Setting* find_setting(std::string_view key);
 
 // D-Bus property names `assignments` are sent as, each once, in first-use order (for checking
 // that the running systemd knows them). Unknown keys are left out.

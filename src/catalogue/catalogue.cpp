@@ -1,6 +1,4 @@
 // Finding, loading and extending catalogues; default rows for capabilities the file lacks.
-#include <sys/capability.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -12,6 +10,7 @@
 
 #include "catalogue_internal.hpp"
 #include "harden_bisect/assignment.hpp"
+#include "harden_bisect/capabilities.hpp"
 
 namespace hb {
 namespace {
@@ -60,18 +59,9 @@ bool has_capability_row(const Catalogue& catalogue, const std::string& cap) {
   return false;
 }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // A row for every capability libcap knows by name on this system that the catalogue lacks.
 void add_missing_capability_rows(Catalogue& catalogue) {
-  for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits()); ++cap) {
-    char* raw = cap_to_name(cap);
-    if (!raw) continue;
-    const std::string name = upper(raw);
-    cap_free(raw);
+  for (const auto& name : kernel_capabilities()) {
     if (name.rfind("CAP_", 0) != 0) continue;  // a bare number: systemd has no name for it
     if (has_capability_row(catalogue, name)) continue;
     const Assignment drop{"CapabilityBoundingSet", "~" + name};

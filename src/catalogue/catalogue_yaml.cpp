@@ -12,13 +12,11 @@
 #include "../core/yaml_problems.hpp"
 #include "catalogue_internal.hpp"
 #include "harden_bisect/assignment.hpp"
+#include "harden_bisect/option_groups.hpp"
 
 namespace hb {
 namespace {
 
-const std::vector<std::string> kGroups = {"identity",   "filesystem",   "devices",
-                                          "kernel",     "capabilities", "network",
-                                          "namespaces", "syscalls",     "process"};
 const std::vector<std::string> kOptionFields = {"id",   "group",        "rungs", "scores",
                                                 "risk", "user_manager", "why"};
 
@@ -127,8 +125,10 @@ void read_rungs(const YAML::Node& node, const YAML::Node& option, CatalogueOptio
 void read_fields(const YAML::Node& node, CatalogueOption& out, Problems& problems) {
   if (const auto g = node["group"]) {
     out.group = scalar(g, "group", problems).value_or("");
-    if (std::find(kGroups.begin(), kGroups.end(), out.group) == kGroups.end()) {
-      problems.add(g.Mark(), "unknown group '" + out.group + "' (" + joined(kGroups) + ")");
+    if (find_option_group(out.group) == nullptr) {
+      std::vector<std::string> known;
+      for (const auto& group : option_groups()) known.emplace_back(group.id);
+      problems.add(g.Mark(), "unknown group '" + out.group + "' (" + joined(known) + ")");
     }
   } else {
     problems.add(node.Mark(), "option '" + out.id + "' has no group");

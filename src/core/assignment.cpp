@@ -14,7 +14,7 @@ using assignment::Parsed;
 using assignment::State;
 
 bool is_ip(const Parsed& p) {
-  return p.row->kind == Kind::kIpDeny || p.row->kind == Kind::kIpAllow;
+  return p.row->merge == Kind::kIpDeny || p.row->merge == Kind::kIpAllow;
 }
 
 // The state a unit merges into: IPAddressDeny and IPAddressAllow share one.
@@ -160,14 +160,14 @@ Result<PropertyList> apply_assignments(const PropertyList& baseline,
   for (const auto* p : run.kept) {
     const auto& state = run.states.at(group_of(*p));
     const std::string key(p->row->key);
-    switch (p->row->kind) {
+    switch (p->row->merge) {
       case Kind::kSyscallFilter:
       case Kind::kAddressFamilies:
         lines_of(filter_lines, key).push_back(p->source);
         break;
       case Kind::kIpDeny:
       case Kind::kIpAllow:
-        replace_property(out, key, p->row->kind == Kind::kIpDeny ? state.deny : state.allow);
+        replace_property(out, key, p->row->merge == Kind::kIpDeny ? state.deny : state.allow);
         break;
       default:
         replace_property(out, key, state.value);

@@ -19,7 +19,7 @@ const Property* last_named(const PropertyList& list, std::string_view name) {
 }
 
 PropertyValue default_value(const SettingRow& row) {
-  switch (row.kind) {
+  switch (row.merge) {
     case Kind::kBool:
     case Kind::kBoolOff:
       return false;
@@ -83,8 +83,8 @@ bool allows_beyond(const FilterState& a, const FilterState& b) {
 
 // Level of a bool or enum value, stronger = higher; nullopt for a value the table lacks.
 std::optional<std::size_t> rank(const SettingRow& row, const PropertyValue& v) {
-  if (row.kind == Kind::kBool) return std::get<bool>(v) ? 1 : 0;
-  if (row.kind == Kind::kBoolOff) return std::get<bool>(v) ? 0 : 1;
+  if (row.merge == Kind::kBool) return std::get<bool>(v) ? 1 : 0;
+  if (row.merge == Kind::kBoolOff) return std::get<bool>(v) ? 0 : 1;
   auto it = std::find(row.levels.begin(), row.levels.end(), std::get<std::string>(v));
   if (it == row.levels.end()) return std::nullopt;
   return static_cast<std::size_t>(it - row.levels.begin());
@@ -120,10 +120,10 @@ uint64_t replay_mask(Kind kind, uint64_t have, const Parsed& a) {
 
 Effect merge_mask(PropertyValue& current, const Parsed& a) {
   // Only bits systemd acts on count: namespaces beyond the known flags mean nothing.
-  const uint64_t meaningful = a.row->kind == Kind::kNamespaces ? all_namespaces() : kAllBits;
+  const uint64_t meaningful = a.row->merge == Kind::kNamespaces ? all_namespaces() : kAllBits;
   const uint64_t have = std::get<uint64_t>(current);
   const uint64_t intent = std::get<uint64_t>(standalone_value(a)) & meaningful;
-  const uint64_t merged = replay_mask(a.row->kind, have, a);
+  const uint64_t merged = replay_mask(a.row->merge, have, a);
   if ((have & meaningful & ~intent) == 0) return {true, false, false};
   current = merged;
   return {false, (merged & ~have & meaningful) != 0, (have & ~merged & meaningful) != 0};
@@ -131,17 +131,17 @@ Effect merge_mask(PropertyValue& current, const Parsed& a) {
 
 Effect merge_filter(FilterState& state, const Parsed& a) {
   const FilterState before = state;
-  if (a.row->kind == Kind::kSyscallFilter) {
+  if (a.row->merge == Kind::kSyscallFilter) {
     // Groups and expanded syscall names cannot be compared without seccomp's tables: a deny
     // entry only ever forbids more; an allow entry is safe only where there is no filter yet.
-    replay(state, a.row->kind, a.allow, a.names);
+    replay(state, a.row->merge, a.allow, a.names);
     if (a.allow && before.set) return {false, true, false};
     return {false, false, true};
   }
   FilterState intent;
-  replay(intent, a.row->kind, a.allow, a.names);
+  replay(intent, a.row->merge, a.allow, a.names);
   if (!allows_beyond(before, intent)) return {true, false, false};
-  replay(state, a.row->kind, a.allow, a.names);
+  replay(state, a.row->merge, a.allow, a.names);
   return {false, allows_beyond(state, before), allows_beyond(before, state)};
 }
 
@@ -189,7 +189,7 @@ bool overlaps_any(const IpPrefix& p, const std::vector<IpPrefix>& list) {
 Effect merge_ip(State& state, const std::vector<const Parsed*>& unit) {
   std::vector<IpPrefix> deny, allow;
   for (const auto* a : unit) {
-    auto& list = a->row->kind == Kind::kIpDeny ? deny : allow;
+    auto& list = a->row->merge == Kind::kIpDeny ? deny : allow;
     list.insert(list.end(), a->prefixes.begin(), a->prefixes.end());
   }
   // Covered: everything the unit allows now, the assignments' own policy allows too.
@@ -229,14 +229,14 @@ Applicability classify(const Effect& e) {
 
 std::optional<State> read_state(const PropertyList& baseline, const SettingRow& row) {
   State state;
-  switch (row.kind) {
+  switch (row.merge) {
     case Kind::kSyscallFilter:
     case Kind::kAddressFamilies:
       for (const auto& p : baseline) {
         if (p.name != row.key) continue;
         const auto* entry = std::get_if<NameList>(&p.value);
         if (!entry) return std::nullopt;
-        replay(state.filter, row.kind, entry->allow, entry->names);
+        replay(state.filter, row.merge, entry->allow, entry->names);
       }
       return state;
     case Kind::kIpDeny:
@@ -261,7 +261,7 @@ std::optional<State> read_state(const PropertyList& baseline, const SettingRow& 
 
 Effect merge(State& state, const std::vector<const Parsed*>& unit) {
   const Parsed& a = *unit.front();
-  switch (a.row->kind) {
+  switch (a.row->merge) {
     case Kind::kBool:
     case Kind::kBoolOff:
     case Kind::kEnum:
@@ -281,6 +281,9 @@ Effect merge(State& state, const std::vector<const Parsed*>& unit) {
       return merge_ip(state, unit);
     case Kind::kClear:
       return merge_clear(state.value, a);
+
+    case Kind::kNone:  // find_row() never returns such a row
+      break;
   }
   return {false, true, false};
 }

@@ -11,38 +11,17 @@
 #include <vector>
 
 #include "harden_bisect/assignment.hpp"
+#include "harden_bisect/capabilities.hpp"
+#include "harden_bisect/settings.hpp"
 
 namespace hb::assignment {
 
-enum class Kind {
-  kBool,             // yes is the hardened value (PrivateTmp=)
-  kBoolOff,          // no is the hardened value (Delegate=)
-  kEnum,             // ordered levels, weakest first (ProtectSystem=)
-  kUmask,            // octal; more bits set = stronger
-  kCapabilities,     // t, bit = capability kept; "~A B" drops, "A B" keeps, "" drops all
-  kNamespaces,       // t, bit = namespace allowed; "~a b" restricts, yes restricts all
-  kSyscallFilter,    // (bas); names are groups or syscalls, not comparable without tables
-  kAddressFamilies,  // (bas); names are comparable AF_* families
-  kArchitectures,    // as; union on merge
-  kIpDeny,           // a(iayu); union on merge, assessed together with kIpAllow
-  kIpAllow,          // a(iayu)
-  kClear,            // only the empty value, which clears a list or mask (AmbientCapabilities=)
-};
+// The assignment model's view of a registry row: the settings with a merge kind.
+using Kind = MergeKind;
+using SettingRow = Setting;
 
-struct SettingRow {
-  std::string_view key;  // the D-Bus property has the same name for every row
-  std::string_view signature;
-  Kind kind;
-  std::vector<std::string_view> levels;  // kEnum: weakest first
-  std::string_view default_level;        // kEnum: systemd's default (system manager)
-  bool boolean_levels = false;           // kEnum: yes/no (and aliases) map to "yes"/"no"
-};
-
-// The row for a unit-file key, or nullptr.
+// The row for a unit-file key the model merges, or nullptr.
 const SettingRow* find_row(std::string_view key);
-
-// All rows, in table order.
-const std::vector<SettingRow>& rows();
 
 // Masks and special values systemd uses.
 inline constexpr uint64_t kAllBits = UINT64_MAX;  // unset bounding set / namespaces
@@ -138,9 +117,6 @@ bool is_architecture(std::string_view name);
 
 // Architecture name with "native" resolved to this build's architecture.
 std::string canonical_arch(std::string_view name);
-
-// Capability number of "CAP_NET_RAW" per libcap, or nullopt (upper-case CAP_ names only).
-std::optional<int> capability_number(std::string_view name);
 
 // Prefixes of one IPAddressAllow/Deny token: any, localhost, link-local, multicast, an IPv4 or
 // IPv6 address with optional /length (host bits cleared); nullopt if invalid.

@@ -1,7 +1,6 @@
 // Name tables of systemd 252: namespaces, address families, syscall groups, architectures;
 // capabilities come from libcap; IP prefixes from inet_pton.
 #include <arpa/inet.h>
-#include <sys/capability.h>
 
 #include <algorithm>
 #include <array>
@@ -136,21 +135,6 @@ std::string canonical_arch(std::string_view name) {
 #else
   return "native";
 #endif
-}
-
-std::optional<int> capability_number(std::string_view name) {
-  // libcap also accepts numbers, lower case and comma lists; systemd users write CAP_FOO.
-  if (name.size() < 5 || name.substr(0, 4) != "CAP_") return std::nullopt;
-  if (!std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isupper(static_cast<unsigned char>(c)) ||
-               std::isdigit(static_cast<unsigned char>(c)) || c == '_';
-      })) {
-    return std::nullopt;
-  }
-  cap_value_t value = 0;
-  const std::string text(name);
-  if (cap_from_name(text.c_str(), &value) != 0 || value < 0 || value > 63) return std::nullopt;
-  return static_cast<int>(value);
 }
 
 std::optional<std::vector<IpPrefix>> parse_ip_token(std::string_view token) {

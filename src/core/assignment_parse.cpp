@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "assignment_model.hpp"
+#include "harden_bisect/text.hpp"
 
 namespace hb::assignment {
 namespace {
@@ -19,20 +20,6 @@ std::string text_of(const Assignment& a) {
 
 Error bad(const Assignment& a, const std::string& why) {
   return Error{"invalid " + text_of(a) + ": " + why, ErrorKind::kBadInput};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// systemd's parse_boolean().
-std::optional<bool> parse_boolean(std::string_view value) {
-  const auto v = lower(value);
-  if (v == "1" || v == "yes" || v == "y" || v == "true" || v == "t" || v == "on") return true;
-  if (v == "0" || v == "no" || v == "n" || v == "false" || v == "f" || v == "off") return false;
-  return std::nullopt;
 }
 
 std::string joined(const std::vector<std::string_view>& items) {
@@ -198,7 +185,7 @@ Status parse_clear(const Assignment& a, Parsed&) {
 }
 
 Status parse_value(const Assignment& a, Parsed& p) {
-  switch (p.row->kind) {
+  switch (p.row->merge) {
     case Kind::kBool:
     case Kind::kBoolOff:
       return parse_bool(a, p);
@@ -221,6 +208,9 @@ Status parse_value(const Assignment& a, Parsed& p) {
       return parse_ip(a, p);
     case Kind::kClear:
       return parse_clear(a, p);
+
+    case Kind::kNone:  // find_row() never returns such a row
+      break;
   }
   return bad(a, "unsupported kind");
 }
@@ -250,7 +240,7 @@ Result<Parsed> parse(const Assignment& assignment) {
 
 PropertyValue standalone_value(const Parsed& p) {
   using Form = Parsed::Form;
-  switch (p.row->kind) {
+  switch (p.row->merge) {
     case Kind::kBool:
     case Kind::kBoolOff:
       return p.flag;
@@ -276,6 +266,9 @@ PropertyValue standalone_value(const Parsed& p) {
     case Kind::kClear:
       if (p.row->signature == "t") return uint64_t{0};
       return std::vector<std::string>{};
+
+    case Kind::kNone:  // find_row() never returns such a row
+      break;
   }
   return false;
 }

@@ -10,7 +10,7 @@ namespace {
 
 bool is_name_filter(std::string_view key) {
   const auto* row = find_row(key);
-  return row && (row->kind == Kind::kSyscallFilter || row->kind == Kind::kAddressFamilies);
+  return row && (row->merge == Kind::kSyscallFilter || row->merge == Kind::kAddressFamilies);
 }
 
 bool is_deny(const Assignment& a) { return !a.value.empty() && a.value.front() == '~'; }
@@ -25,7 +25,7 @@ enum class Join {
 
 Join join_of(const Parsed& p) {
   using Form = Parsed::Form;
-  switch (p.row->kind) {
+  switch (p.row->merge) {
     case Kind::kBool:
     case Kind::kBoolOff:
     case Kind::kEnum:
@@ -43,6 +43,9 @@ Join join_of(const Parsed& p) {
     case Kind::kIpDeny:
     case Kind::kIpAllow:
       return Join::kAllow;  // lines add to one set
+
+    case Kind::kNone:  // find_row() never returns such a row
+      break;
   }
   return Join::kNone;
 }

@@ -7,23 +7,11 @@
 #include <cctype>
 #include <initializer_list>
 
+#include "harden_bisect/text.hpp"
 #include "syscall_groups.hpp"
 
 namespace hb::exposure {
 namespace {
-
-// systemd's parse_boolean(): 1, 0 or -1 for "not a boolean".
-int parse_boolean(std::string_view v) {
-  auto is_any = [&](std::initializer_list<std::string_view> words) {
-    return std::any_of(words.begin(), words.end(), [&](std::string_view w) {
-      return std::equal(v.begin(), v.end(), w.begin(), w.end(),
-                        [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-    });
-  };
-  if (is_any({"1", "yes", "y", "true", "t", "on"})) return 1;
-  if (is_any({"0", "no", "n", "false", "f", "off"})) return 0;
-  return -1;
-}
 
 // systemd's empty_or_root(): "", "/", "//", "/./" all mean the host root.
 bool empty_or_root(std::string_view path) {
@@ -58,18 +46,14 @@ Badness assess_supplementary_groups(const Assessor&, const SecurityInfo& i) {
 }
 
 Badness assess_protect_home(const Assessor&, const SecurityInfo& i) {
-  const int b = parse_boolean(i.protect_home);
-  if (b > 0) return 0;
-  if (b == 0) return 10;
+  if (auto b = parse_boolean(i.protect_home)) return *b ? 0 : 10;
   if (i.protect_home == "read-only") return 5;
   if (i.protect_home == "tmpfs") return 1;
   return 10;
 }
 
 Badness assess_protect_system(const Assessor&, const SecurityInfo& i) {
-  const int b = parse_boolean(i.protect_system);
-  if (b > 0) return 5;
-  if (b == 0) return 10;
+  if (auto b = parse_boolean(i.protect_system)) return *b ? 5 : 10;
   if (i.protect_system == "full") return 3;
   if (i.protect_system == "strict") return 0;
   return 10;

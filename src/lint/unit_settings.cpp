@@ -14,7 +14,9 @@
 #include <set>
 
 #include "../core/assignment_model.hpp"
+#include "harden_bisect/capabilities.hpp"
 #include "harden_bisect/lint.hpp"
+#include "harden_bisect/text.hpp"
 #include "syscall_sets.hpp"
 
 namespace hb {
@@ -52,15 +54,6 @@ struct UnitState {
   std::map<std::string, std::string> syscalls;  // name -> ":errno" action ("" = default)
   uint32_t umask = 0022;
 };
-
-// systemd's parse_boolean().
-std::optional<bool> parse_boolean(std::string_view v) {
-  std::string l(v);
-  for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (l == "1" || l == "yes" || l == "y" || l == "true" || l == "t" || l == "on") return true;
-  if (l == "0" || l == "no" || l == "n" || l == "false" || l == "f" || l == "off") return false;
-  return std::nullopt;
-}
 
 // Words of a list value; double or single quotes group words (extract_first_word(UNQUOTE)).
 std::vector<std::string> words_of(std::string_view value) {
@@ -215,12 +208,12 @@ uint64_t capability_bits(std::string_view value) {
     auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), number);
     if (ec == std::errc() && end == w.data() + w.size() && number >= 0 && number < 64) {
       sum |= cap_bit(number);
-    } else if (auto n = names::capability_number(w)) {
+    } else if (auto n = hb::capability_number(w)) {
       sum |= cap_bit(*n);
     } else {
       std::string upper = w;
       for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (auto n = names::capability_number(upper)) sum |= cap_bit(*n);
+      if (auto n = hb::capability_number(upper)) sum |= cap_bit(*n);
     }
   }
   return sum;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "harden_bisect/assignment.hpp"
+#include "harden_bisect/capabilities.hpp"
 #include "syscall_sets.hpp"
 
 namespace hb::report {
@@ -79,27 +80,6 @@ uint64_t standalone_mask(const std::string& key, const std::string& value) {
   auto p = parse_assignment({key, value});
   const auto* v = p ? std::get_if<uint64_t>(&p->value) : nullptr;
   return v ? *v : 0;
-}
-
-// Capabilities of the running kernel, by number, as systemd spells them ("CAP_CHOWN").
-const std::vector<std::string>& kernel_capabilities() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits()) && cap < 64; ++cap) {
-      char* raw = cap_to_name(cap);
-      std::string name = raw ? raw : "";
-      cap_free(raw);
-      for (char& c : name) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-      out.push_back(name);
-    }
-    return out;
-  }();
-  return names;
-}
-
-uint64_t kernel_capability_mask() {
-  const auto n = kernel_capabilities().size();
-  return n >= 64 ? kAllBits : (uint64_t{1} << n) - 1;
 }
 
 // SystemCallFilter= and RestrictAddressFamilies= as systemd holds them after a series of

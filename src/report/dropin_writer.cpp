@@ -6,6 +6,7 @@
 
 #include "dropin_plan.hpp"
 #include "harden_bisect/assignment.hpp"
+#include "harden_bisect/option_groups.hpp"
 #include "harden_bisect/report_writers.hpp"
 #include "report_text.hpp"
 
@@ -40,12 +41,7 @@ void evidence(std::ostream& out, std::string_view text) {
 }
 
 std::string section_title(const std::string& group) {
-  static const std::vector<std::pair<std::string_view, std::string_view>> kTitles = {
-      {"identity", "User identity"}, {"filesystem", "File system"},    {"devices", "Devices"},
-      {"kernel", "Kernel"},          {"capabilities", "Capabilities"}, {"network", "Network"},
-      {"namespaces", "Namespaces"},  {"syscalls", "System calls"},     {"process", "Processes"}};
-  for (const auto& [id, title] : kTitles)
-    if (group == id) return std::string(title);
+  if (const OptionGroup* known = find_option_group(group)) return std::string(known->title);
   return group.empty() ? "Other" : group;
 }
 

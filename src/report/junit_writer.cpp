@@ -142,7 +142,7 @@ std::string render_junit(const std::vector<UnitSummary>& units, const std::strin
         out << "      <failure" << attr("type", u.failures.empty() ? "failed" : u.failures[0].kind)
             << attr("message",
                     report::one_line(u.failures.empty() ? u.error : u.failures[0].message))
-            << ">" << xml(report::without_ansi(failure_body(u)), false) << "</failure>\n";
+            << ">" << xml(without_ansi(failure_body(u)), false) << "</failure>\n";
         break;
       case UnitOutcome::kError:
         out << "      <error" << attr("type", "error") << attr("message", report::one_line(u.error))
@@ -152,8 +152,7 @@ std::string render_junit(const std::vector<UnitSummary>& units, const std::strin
         out << "      <skipped" << attr("message", report::one_line(u.error)) << "/>\n";
         break;
     }
-    out << "      <system-out>" << xml(report::without_ansi(system_out(u)), false)
-        << "</system-out>\n";
+    out << "      <system-out>" << xml(without_ansi(system_out(u)), false) << "</system-out>\n";
     out << "    </testcase>\n";
   }
   out << "  </testsuite>\n</testsuites>\n";

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdio>
 
+#include "harden_bisect/option_groups.hpp"
+
 namespace hb::report {
 namespace {
 
@@ -51,24 +53,6 @@ std::string valid_utf8(std::string_view text) {
       out.append(kReplacement);
       ++i;
     }
-  }
-  return out;
-}
-
-std::string without_ansi(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\x1b' || i + 1 >= text.size() || text[i + 1] != '[') {
-      out.push_back(text[i]);
-      continue;
-    }
-    // ECMA-48 CSI: ESC [ parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F, final byte
-    // 0x40-0x7E. An unterminated sequence is dropped to the end of the text.
-    std::size_t j = i + 2;
-    while (j < text.size() && text[j] >= 0x30 && text[j] <= 0x3F) ++j;
-    while (j < text.size() && text[j] >= 0x20 && text[j] <= 0x2F) ++j;
-    i = j < text.size() && text[j] >= 0x40 && text[j] <= 0x7E ? j : text.size();
   }
   return out;
 }
@@ -151,15 +135,12 @@ std::string setting_label(const std::vector<Assignment>& assignments, const std:
 }
 
 std::vector<std::string> ordered_groups(const std::vector<std::string>& groups) {
-  static constexpr std::array<std::string_view, 9> kOrder = {
-      "identity", "filesystem", "devices",  "kernel", "capabilities",
-      "network",  "namespaces", "syscalls", "process"};
   const auto present = [&](std::string_view g) {
     return std::find(groups.begin(), groups.end(), g) != groups.end();
   };
   std::vector<std::string> out;
-  for (auto g : kOrder)
-    if (present(g)) out.emplace_back(g);
+  for (const auto& g : option_groups())
+    if (present(g.id)) out.emplace_back(g.id);
   for (const auto& g : groups)
     if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
   return out;

@@ -8,15 +8,12 @@
 #include <vector>
 
 #include "harden_bisect/run_report.hpp"
+#include "harden_bisect/text.hpp"
 
 namespace hb::report {
 
 // `text` with every invalid UTF-8 byte replaced by U+FFFD, so JSON and XML encoders never choke.
 std::string valid_utf8(std::string_view text);
-
-// `text` without ANSI CSI sequences ("\x1b[31m"): probes often colour their output, and the
-// codes are noise in a file and could restyle the terminal that prints the summary.
-std::string without_ansi(std::string_view text);
 
 // `text` as one line: ANSI codes removed, valid UTF-8, control characters turned into spaces,
 // runs of whitespace collapsed, ends trimmed. A newline in evidence must never start a new line

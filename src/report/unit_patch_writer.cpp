@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include "harden_bisect/text.hpp"
+
 namespace hb {
 namespace {
 
@@ -24,13 +26,7 @@ const std::set<std::string, std::less<>>& merging_keys() {
   return keys;
 }
 
-bool is_boolean_word(std::string_view v) {
-  std::string l(v);
-  for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* w : {"1", "yes", "y", "true", "t", "on", "0", "no", "n", "false", "f", "off"})
-    if (l == w) return true;
-  return false;
-}
+bool is_boolean_word(std::string_view v) { return parse_boolean(v).has_value(); }
 
 // Whether setting `a` again replaces what earlier lines of its key said.
 bool replaces(const Assignment& a) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bus_values.hpp"
+#include "harden_bisect/text.hpp"
 
 namespace hb {
 namespace {
@@ -57,21 +58,6 @@ bool is_transport_error(const sdbus::Error& e) {
          n == "org.freedesktop.DBus.Error.Timeout" || n == "org.freedesktop.systemd1.UnitExists" ||
          n.rfind("System.Error.ECONN", 0) == 0 || n == "System.Error.ENOTCONN" ||
          n == "System.Error.EPIPE";
-}
-
-// sd_bus_message_dump colours its output when stderr/stdout is a terminal; the text is compared,
-// not shown, so the escape sequences go.
-std::string without_colours(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
-      i += 2;
-      while (i < text.size() && !(text[i] >= '@' && text[i] <= '~')) ++i;  // up to the final byte
-      continue;
-    }
-    out += text[i];
-  }
-  return out;
 }
 
 std::string hex(const std::vector<uint8_t>& bytes) {
@@ -213,7 +199,7 @@ class SdbusSystemdClient final : public SystemdClient {
       FILE* f = open_memstream(&text, &length);
       sd_bus_message_dump(reply, f, SD_BUS_MESSAGE_DUMP_SUBTREE_ONLY);
       fclose(f);
-      out[name] = without_colours(std::string(text, length));
+      out[name] = without_ansi(std::string_view(text, length));
       free(text);
       sd_bus_message_exit_container(reply);
     }

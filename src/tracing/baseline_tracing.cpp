@@ -1,7 +1,6 @@
 #include "baseline_tracing.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/capability.h>
 
 #include <algorithm>
 #include <map>
@@ -10,17 +9,14 @@
 #include <utility>
 #include <variant>
 
+#include "harden_bisect/capabilities.hpp"
 #include "usage_priors.hpp"
 
 namespace hb {
 namespace {
 
-std::string capability_name(int cap) {
-  char* raw = cap_to_name(static_cast<cap_value_t>(cap));
-  std::string name = raw ? raw : "cap_" + std::to_string(cap);
-  if (raw) cap_free(raw);
-  std::transform(name.begin(), name.end(), name.begin(), ::toupper);
-  return name;
+std::string capability_label(int cap) {
+  return capability_name(cap).value_or("CAP_" + std::to_string(cap));
 }
 
 // The names a deny rung takes away: "CapabilityBoundingSet=~CAP_A CAP_B" -> CAP_A, CAP_B.
@@ -126,7 +122,7 @@ UsageTable BaselineTracing::table(const PropertyList& copy, const RunReport& rep
   }
   std::map<std::string, UsageRow> caps;
   for (const auto& [cap, checks] : u.capabilities) {
-    UsageRow row{capability_name(cap), cap < 64 && ((bounding >> cap) & 1), checks.granted,
+    UsageRow row{capability_label(cap), cap < 64 && ((bounding >> cap) & 1), checks.granted,
                  checks.denied, false};
     caps[row.name] = row;
   }

@@ -10,6 +10,7 @@
 
 #include "../core/assignment_model.hpp"
 #include "../exposure/syscall_groups.hpp"
+#include "harden_bisect/capabilities.hpp"
 
 namespace hb::tracing {
 namespace {
@@ -77,7 +78,7 @@ Usage capability_prior(std::string_view value, const ObservedUsage& usage) {
   auto [deny, names] = parse_list(value);
   std::set<int> listed;
   for (const auto& name : names) {
-    auto cap = assignment::capability_number(name);
+    auto cap = capability_number(name);
     if (!cap) return Usage::kUnknown;
     listed.insert(*cap);
   }

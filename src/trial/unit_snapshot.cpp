@@ -3,209 +3,25 @@
 #include <algorithm>
 #include <map>
 
+#include "harden_bisect/settings.hpp"
+
 namespace hb {
 namespace {
 
 constexpr const char* kServiceInterface = "org.freedesktop.systemd1.Service";
 constexpr const char* kUnitInterface = "org.freedesktop.systemd1.Unit";
 
-// Service settings a copy reproduces verbatim (read and written with the same signature,
-// except Exec*Ex whose runtime fields the reader drops). Restart= is deliberately absent:
-// copies never restart. Sandboxing already present is copied too, so the baseline is never
-// weakened.
-const std::vector<PropertySpec> kCopiedProperties = {
-    // How the service runs.
-    {"Type", "s"},
-    {"PIDFile", "s"},
-    {"RemainAfterExit", "b"},
-    {"GuessMainPID", "b"},
-    {"NotifyAccess", "s"},
-    {"BusName", "s"},
-    {"ExecConditionEx", "a(sasasttttuii)"},
-    {"ExecStartPreEx", "a(sasasttttuii)"},
-    {"ExecStartEx", "a(sasasttttuii)"},
-    {"ExecStartPostEx", "a(sasasttttuii)"},
-    {"ExecReloadEx", "a(sasasttttuii)"},
-    {"ExecStopEx", "a(sasasttttuii)"},
-    {"ExecStopPostEx", "a(sasasttttuii)"},
-    {"TimeoutStartUSec", "t"},
-    {"TimeoutStopUSec", "t"},
-    {"TimeoutAbortUSec", "t"},
-    {"RuntimeMaxUSec", "t"},
-    {"WatchdogUSec", "t"},
-    {"KillMode", "s"},
-    {"KillSignal", "i"},
-    {"RestartKillSignal", "i"},
-    {"FinalKillSignal", "i"},
-    {"SendSIGKILL", "b"},
-    {"SendSIGHUP", "b"},
-    {"WatchdogSignal", "i"},
-    // Identity and environment.
-    {"User", "s"},
-    {"Group", "s"},
-    {"DynamicUser", "b"},
-    {"SupplementaryGroups", "as"},
-    {"PAMName", "s"},
-    {"Environment", "as"},
-    {"EnvironmentFiles", "a(sb)"},
-    {"UnsetEnvironment", "as"},
-    {"PassEnvironment", "as"},
-    {"WorkingDirectory", "s"},
-    {"RootDirectory", "s"},
-    {"UMask", "u"},
-    {"Nice", "i"},
-    {"OOMScoreAdjust", "i"},
-    {"SyslogIdentifier", "s"},
-    {"StandardInput", "s"},
-    {"StandardOutput", "s"},
-    {"StandardError", "s"},
-    {"TTYPath", "s"},
-    // Resource limits (hard, then soft).
-    {"LimitCPU", "t"},
-    {"LimitCPUSoft", "t"},
-    {"LimitFSIZE", "t"},
-    {"LimitFSIZESoft", "t"},
-    {"LimitDATA", "t"},
-    {"LimitDATASoft", "t"},
-    {"LimitSTACK", "t"},
-    {"LimitSTACKSoft", "t"},
-    {"LimitCORE", "t"},
-    {"LimitCORESoft", "t"},
-    {"LimitRSS", "t"},
-    {"LimitRSSSoft", "t"},
-    {"LimitNOFILE", "t"},
-    {"LimitNOFILESoft", "t"},
-    {"LimitAS", "t"},
-    {"LimitASSoft", "t"},
-    {"LimitNPROC", "t"},
-    {"LimitNPROCSoft", "t"},
-    {"LimitMEMLOCK", "t"},
-    {"LimitMEMLOCKSoft", "t"},
-    {"LimitLOCKS", "t"},
-    {"LimitLOCKSSoft", "t"},
-    {"LimitSIGPENDING", "t"},
-    {"LimitSIGPENDINGSoft", "t"},
-    {"LimitMSGQUEUE", "t"},
-    {"LimitMSGQUEUESoft", "t"},
-    {"LimitNICE", "t"},
-    {"LimitNICESoft", "t"},
-    {"LimitRTPRIO", "t"},
-    {"LimitRTPRIOSoft", "t"},
-    {"LimitRTTIME", "t"},
-    {"LimitRTTIMESoft", "t"},
-    // Managed directories.
-    {"RuntimeDirectory", "as"},
-    {"RuntimeDirectoryMode", "u"},
-    {"RuntimeDirectoryPreserve", "s"},
-    {"StateDirectory", "as"},
-    {"StateDirectoryMode", "u"},
-    {"CacheDirectory", "as"},
-    {"CacheDirectoryMode", "u"},
-    {"LogsDirectory", "as"},
-    {"LogsDirectoryMode", "u"},
-    {"ConfigurationDirectory", "as"},
-    {"ConfigurationDirectoryMode", "u"},
-    // Existing sandboxing (the baseline).
-    {"ReadWritePaths", "as"},
-    {"ReadOnlyPaths", "as"},
-    {"InaccessiblePaths", "as"},
-    {"ExecPaths", "as"},
-    {"NoExecPaths", "as"},
-    {"BindPaths", "a(ssbt)"},
-    {"BindReadOnlyPaths", "a(ssbt)"},
-    {"TemporaryFileSystem", "a(ss)"},
-    {"NoNewPrivileges", "b"},
-    {"CapabilityBoundingSet", "t"},
-    {"AmbientCapabilities", "t"},
-    {"SecureBits", "i"},
-    {"ProtectSystem", "s"},
-    {"ProtectHome", "s"},
-    {"PrivateTmp", "b"},
-    {"PrivateDevices", "b"},
-    {"PrivateNetwork", "b"},
-    {"PrivateUsers", "b"},
-    {"PrivateMounts", "b"},
-    {"PrivateIPC", "b"},
-    {"ProtectKernelTunables", "b"},
-    {"ProtectKernelModules", "b"},
-    {"ProtectKernelLogs", "b"},
-    {"ProtectClock", "b"},
-    {"ProtectControlGroups", "b"},
-    {"ProtectHostname", "b"},
-    {"ProtectProc", "s"},
-    {"ProcSubset", "s"},
-    {"KeyringMode", "s"},
-    {"LockPersonality", "b"},
-    {"MemoryDenyWriteExecute", "b"},
-    {"RestrictRealtime", "b"},
-    {"RestrictSUIDSGID", "b"},
-    {"RemoveIPC", "b"},
-    {"RestrictNamespaces", "t"},
-    {"RestrictAddressFamilies", "(bas)"},
-    {"SystemCallFilter", "(bas)"},
-    {"SystemCallArchitectures", "as"},
-    {"DevicePolicy", "s"},
-    {"DeviceAllow", "a(ss)"},
-    {"IPAddressAllow", "a(iayu)"},
-    {"IPAddressDeny", "a(iayu)"},
-    {"Delegate", "b"},
-    // Resources (cgroup settings).
-    {"Slice", "s"},
-    {"CPUWeight", "t"},
-    {"StartupCPUWeight", "t"},
-    {"CPUQuotaPerSecUSec", "t"},
-    {"CPUQuotaPeriodUSec", "t"},
-    {"IOWeight", "t"},
-    {"StartupIOWeight", "t"},
-    {"MemoryMin", "t"},
-    {"MemoryLow", "t"},
-    {"MemoryHigh", "t"},
-    {"MemoryMax", "t"},
-    {"MemorySwapMax", "t"},
-    {"TasksMax", "t"},
-    {"OOMPolicy", "s"},
-};
-
-// Every other setting StartTransientUnit of systemd 252 accepts on a service whose read and
-// write forms agree (src/core/dbus-execute.c, dbus-cgroup.c, dbus-service.c, dbus-kill.c).
-// They are carried as they are, and only when the unit sets them: when their value differs
-// from the one a unit that sets nothing reads.
-const std::vector<std::string> kCarriedAsIs = {
-    // Logging.
-    "SyslogLevel", "SyslogFacility", "SyslogLevelPrefix", "LogLevelMax", "LogRateLimitIntervalUSec",
-    "LogRateLimitBurst", "LogExtraFields", "LogNamespace",
-    // Terminal and login records.
-    "TTYReset", "TTYVHangup", "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier",
-    "UtmpMode", "IgnoreSIGPIPE",
-    // Scheduling and memory placement.
-    "CPUSchedulingPolicy", "CPUSchedulingPriority", "CPUSchedulingResetOnFork", "IOSchedulingClass",
-    "IOSchedulingPriority", "CPUAffinity", "CPUAffinityFromNUMA", "NUMAPolicy", "NUMAMask",
-    "TimerSlackNSec", "CoredumpFilter", "Personality",
-    // Credentials and input.
-    "LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
-    "StandardInputData",
-    // Mounts, images, namespaces, MAC labels.
-    "MountAPIVFS", "MountFlags", "RootImage", "RootImageOptions", "RootHash", "RootHashPath",
-    "RootHashSignature", "RootHashSignaturePath", "RootVerity", "MountImages", "ExtensionImages",
-    "ExtensionDirectories", "NetworkNamespacePath", "IPCNamespacePath", "SELinuxContext",
-    "AppArmorProfile", "SmackProcessLabel",
-    // Further sandboxing.
-    "RestrictFileSystems", "SystemCallErrorNumber", "SystemCallLog", "SocketBindAllow",
-    "SocketBindDeny", "RestrictNetworkInterfaces", "IPIngressFilterPath", "IPEgressFilterPath",
-    "BPFProgram",
-    // Resource control.
-    "CPUAccounting", "MemoryAccounting", "TasksAccounting", "IOAccounting", "IPAccounting",
-    "BlockIOAccounting", "AllowedCPUs", "StartupAllowedCPUs", "AllowedMemoryNodes",
-    "StartupAllowedMemoryNodes", "IODeviceWeight", "IOReadBandwidthMax", "IOWriteBandwidthMax",
-    "IOReadIOPSMax", "IOWriteIOPSMax", "IODeviceLatencyTargetUSec", "DelegateControllers",
-    "DisableControllers", "ManagedOOMSwap", "ManagedOOMMemoryPressure",
-    "ManagedOOMMemoryPressureLimit", "ManagedOOMPreference", "DefaultMemoryLow", "DefaultMemoryMin",
-    "StartupMemoryLow", "StartupMemoryHigh", "StartupMemoryMax", "StartupMemorySwapMax",
-    "CPUShares", "StartupCPUShares", "MemoryLimit", "BlockIOWeight", "StartupBlockIOWeight",
-    // Service life cycle.
-    "SuccessExitStatus", "ExitType", "TimeoutStartFailureMode", "TimeoutStopFailureMode",
-    "RuntimeRandomizedExtraUSec", "FileDescriptorStoreMax", "RootDirectoryStartOnly",
-    "USBFunctionDescriptors", "USBFunctionStrings"};
+// The registry's settings a copy gets as read (CopyMode::kAlways), with their signatures.
+const std::vector<PropertySpec>& copied_property_specs() {
+  static const std::vector<PropertySpec> kSpecs = [] {
+    std::vector<PropertySpec> out;
+    for (const auto& s : settings())
+      if (s.copy == CopyMode::kAlways)
+        out.push_back({std::string(s.key), std::string(s.signature)});
+    return out;
+  }();
+  return kSpecs;
+}
 
 // A name no unit has: LoadUnit answers with a stub that holds the manager's defaults.
 constexpr const char* kDefaultsReference = "harden-bisect-defaults-reference.service";
@@ -251,8 +67,8 @@ bool is_set(const PropertyList& list, const std::string& name) {
   return false;
 }
 
-// The settings of kCarriedAsIs the unit sets: those reading otherwise than on a unit that sets
-// nothing.
+// The settings carried when set (CopyMode::kWhenSet) that the unit sets: those reading otherwise
+// than on a unit that sets nothing.
 Result<PropertyList> carried_as_is(SystemdClient& systemd, const std::string& name) {
   auto original = systemd.dump_properties(name, kServiceInterface);
   if (!original) return original.error();
@@ -261,7 +77,9 @@ Result<PropertyList> carried_as_is(SystemdClient& systemd, const std::string& na
   auto defaults = systemd.dump_properties(kDefaultsReference, kServiceInterface);
   if (!defaults) return PropertyList{};
   std::vector<PropertySpec> specs;
-  for (const auto& setting : kCarriedAsIs) {
+  for (const auto& row : settings()) {
+    if (row.copy != CopyMode::kWhenSet) continue;
+    const std::string setting(row.key);
     auto mine = original->find(setting);
     if (mine == original->end()) continue;  // not in this systemd version
     auto blank = defaults->find(setting);
@@ -301,51 +119,12 @@ void strip_implied_entries(PropertyList& copy) {
 }
 
 const std::vector<PropertySpec>& security_property_specs() {
-  static const std::vector<PropertySpec> kSpecs = {
-      {"AmbientCapabilities", "t"},
-      {"CapabilityBoundingSet", "t"},
-      {"Delegate", "b"},
-      {"DeviceAllow", "a(ss)"},
-      {"DevicePolicy", "s"},
-      {"DynamicUser", "b"},
-      {"IPAddressAllow", "a(iayu)"},
-      {"IPAddressDeny", "a(iayu)"},
-      {"IPIngressFilterPath", "as"},
-      {"IPEgressFilterPath", "as"},
-      {"KeyringMode", "s"},
-      {"ProtectProc", "s"},
-      {"ProcSubset", "s"},
-      {"LockPersonality", "b"},
-      {"MemoryDenyWriteExecute", "b"},
-      {"NoNewPrivileges", "b"},
-      {"NotifyAccess", "s"},
-      {"PrivateDevices", "b"},
-      {"PrivateMounts", "b"},
-      {"PrivateNetwork", "b"},
-      {"PrivateTmp", "b"},
-      {"PrivateUsers", "b"},
-      {"ProtectControlGroups", "b"},
-      {"ProtectHome", "s"},
-      {"ProtectHostname", "b"},
-      {"ProtectKernelModules", "b"},
-      {"ProtectKernelTunables", "b"},
-      {"ProtectKernelLogs", "b"},
-      {"ProtectClock", "b"},
-      {"ProtectSystem", "s"},
-      {"RemoveIPC", "b"},
-      {"RestrictAddressFamilies", "(bas)"},
-      {"RestrictNamespaces", "t"},
-      {"RestrictRealtime", "b"},
-      {"RestrictSUIDSGID", "b"},
-      {"RootDirectory", "s"},
-      {"RootImage", "s"},
-      {"SupplementaryGroups", "as"},
-      {"SystemCallArchitectures", "as"},
-      {"SystemCallFilter", "(bas)"},
-      {"Type", "s"},
-      {"UMask", "u"},
-      {"User", "s"},
-  };
+  static const std::vector<PropertySpec> kSpecs = [] {
+    std::vector<PropertySpec> out;
+    for (const auto& s : settings())
+      if (s.scored) out.push_back({std::string(s.key), std::string(s.signature)});
+    return out;
+  }();
   return kSpecs;
 }
 
@@ -393,7 +172,7 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
     }
   }
 
-  auto copy = systemd.read_properties(name, kServiceInterface, kCopiedProperties);
+  auto copy = systemd.read_properties(name, kServiceInterface, copied_property_specs());
   if (!copy) return copy.error();
   auto security = systemd.read_properties(name, kServiceInterface, security_property_specs());
   if (!security) return security.error();

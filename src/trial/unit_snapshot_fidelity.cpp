@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harden_bisect/settings.hpp"
 #include "harden_bisect/unit_snapshot.hpp"
 
 namespace hb {
@@ -38,46 +39,10 @@ bool ignored_in_fidelity_check(const std::string& name) {
 }
 
 // Lists that systemd treats as sets: the order of their entries and repeated entries change
-// nothing. (Environment=, ExecStart= and other ordered lists are not here.)
+// nothing: the registry marks them (Environment=, ExecStart= and other ordered lists are not).
 bool has_set_meaning(const std::string& name) {
-  static const std::set<std::string> kSets = {"DeviceAllow",
-                                              "IPAddressAllow",
-                                              "IPAddressDeny",
-                                              "SupplementaryGroups",
-                                              "ReadWritePaths",
-                                              "ReadOnlyPaths",
-                                              "InaccessiblePaths",
-                                              "ExecPaths",
-                                              "NoExecPaths",
-                                              "SystemCallArchitectures",
-                                              "SystemCallFilter",
-                                              "SystemCallLog",
-                                              "RestrictAddressFamilies",
-                                              "RestrictFileSystems",
-                                              "RestrictNetworkInterfaces",
-                                              "RuntimeDirectory",
-                                              "StateDirectory",
-                                              "CacheDirectory",
-                                              "LogsDirectory",
-                                              "ConfigurationDirectory",
-                                              "DelegateControllers",
-                                              "DisableControllers",
-                                              "IPIngressFilterPath",
-                                              "IPEgressFilterPath",
-                                              "SocketBindAllow",
-                                              "SocketBindDeny",
-                                              "LoadCredential",
-                                              "LoadCredentialEncrypted",
-                                              "SetCredential",
-                                              "SetCredentialEncrypted",
-                                              "TemporaryFileSystem",
-                                              "BindPaths",
-                                              "BindReadOnlyPaths",
-                                              "PassEnvironment",
-                                              "UnsetEnvironment",
-                                              "SuccessExitStatus",
-                                              "ExtensionDirectories"};
-  return kSets.count(name) > 0;
+  const Setting* s = registered_setting(name);
+  return s != nullptr && s->set_meaning;
 }
 
 // One node of a dump: its header line ("ARRAY \"(ss)\" {" or a leaf like "STRING \"r\";"),
