@@ -2,8 +2,8 @@
 # Options are listed here; tests/docs_test.sh checks the lists against `harden-bisect --help`.
 _harden_bisect_options_with_value='-p --probe --probe-user --probe-timeout --settle
     --start-timeout --stop-timeout --confirm --retries --catalogue --only --skip -o --output
-    --json --junit --root --state-dir'
-_harden_bisect_flags='--stop-original --trace --no-trace --check-maximal --apply --resume --list-options -v
+    --json --json-file --junit --root --state-dir'
+_harden_bisect_flags='--stop-original --trace --no-trace --check-maximal --apply --resume --list-options --no-pager -v
     --verbose -q --quiet --version -h --help'
 
 _harden_bisect_services() {
@@ -25,7 +25,9 @@ _harden_bisect() {
             return ;;
         --probe-user)
             COMPREPLY=($(compgen -u -- "$cur")); return ;;
-        --catalogue | -o | --output | --json | --junit)
+        --json)
+            COMPREPLY=($(compgen -W 'pretty short off' -- "$cur")); return ;;
+        --catalogue | -o | --output | --json-file | --junit)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --root | --state-dir)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;

@@ -41,9 +41,11 @@ struct ReportContext {
 // JSON report format version (the `format_version` field); bump on incompatible changes.
 inline constexpr int kReportFormatVersion = 1;
 
-// The machine-readable report, pretty-printed; fields are documented in docs/report-json.md,
-// the JSON Schema is docs/plan-report.schema.json.
-std::string render_json(const RunReport& report, const ReportContext& context = {});
+// The machine-readable report, pretty-printed (or on one line: `pretty` false, as
+// --json=short); fields are documented in docs/report-json.md, the JSON Schema is
+// docs/plan-report.schema.json.
+std::string render_json(const RunReport& report, const ReportContext& context = {},
+                        bool pretty = true);
 
 // JUnit XML for build farms: one testcase for the unit (see ci_writers.hpp); kept, rejected and
 // skipped options are listed in its <system-out>, never as failures.

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli_conventions.hpp"
 #include "harden_bisect/apply.hpp"
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/interrupt.hpp"
@@ -33,15 +34,19 @@ using std::chrono::milliseconds;
 
 struct CliOptions {
   RunConfig run;
-  std::vector<std::string> probe_commands;
+  std::vector<std::string> probe_commands;  // each --probe, split at spaces
+  std::vector<std::string> probe_argv;      // the probe after "--", words as given
   std::string catalogue_path;
-  std::string output = "-";
-  std::string json_path;
+  std::string output;             // "" = stdout, unless the JSON report goes there
+  std::string json_mode = "off";  // --json: pretty|short report on stdout
+  std::string json_path;          // --json-file
   std::string junit_path;
   std::string root;
   std::string probe_user;
   bool apply = false;
   bool list_options = false;
+  bool no_pager = false;
+  bool color = false;  // NO_COLOR / SYSTEMD_COLORS, else whether stderr is a terminal
   int verbose = 0;
   bool quiet = false;
   double probe_timeout_s = 5, settle_s = 5, start_timeout_s = 30, stop_timeout_s = 15;
@@ -70,10 +75,14 @@ milliseconds seconds_to_ms(double s) { return milliseconds(static_cast<long long
 // Checks everything that can be checked before touching systemd; collects all problems.
 Status validate(CliOptions& o) {
   std::vector<Error> problems;
-  if (o.probe_commands.empty() && !o.list_options)
-    problems.push_back({"--probe is required", ErrorKind::kUsage});
-  for (const auto& command : o.probe_commands) {
-    auto argv = split_words(command);
+  if (o.probe_commands.empty() && o.probe_argv.empty() && !o.list_options)
+    problems.push_back({"--probe (or a probe after --) is required", ErrorKind::kUsage});
+  if (o.json_mode != "off" && o.output == "-")
+    problems.push_back({"--json=" + o.json_mode + " and -o - both want stdout", ErrorKind::kUsage});
+  std::vector<std::vector<std::string>> probes;
+  for (const auto& command : o.probe_commands) probes.push_back(split_words(command));
+  if (!o.probe_argv.empty()) probes.push_back(o.probe_argv);
+  for (auto argv : probes) {
     if (argv.empty()) {
       problems.push_back({"empty --probe", ErrorKind::kUsage});
       continue;
@@ -140,72 +149,145 @@ Status write_output(const std::string& path, const std::string& content) {
   return write_file_atomically(path, content);
 }
 
-// Every option, its help text and its default; `o` carries the defaults.
+// Every option, its help text and its default, in the groups --help shows; `o` carries the
+// defaults.
 void define_options(CLI::App& app, CliOptions& o) {
-  app.set_version_flag("--version", std::string("harden-bisect ") + HB_VERSION);
-  app.add_option("unit", o.run.unit, "Service unit to harden, e.g. nginx.service");
+  app.formatter(
+      make_help_formatter("harden-bisect [OPTIONS] --probe PROBE UNIT\n"
+                          "       harden-bisect [OPTIONS] UNIT -- PROBE [ARG...]\n"
+                          "       harden-bisect lint|plan ... (see harden-bisect COMMAND --help)"));
+  app.set_version_flag("--version", std::string("harden-bisect ") + HB_VERSION +
+                                        " (exposure model and options of systemd " +
+                                        kModelSystemdVersion + ")");
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  app.add_option("unit", o.run.unit,
+                 "Service unit to harden (`nginx` means nginx.service); a probe may follow "
+                 "after --, its words passed as given")
+      ->type_name("");
+
+  const std::string probe = "Probe";
   app.add_option("-p,--probe", o.probe_commands,
                  "Health probe: an executable (exit 0 = healthy) and its arguments, separated "
                  "by spaces; no shell is involved. Repeatable: all probes must pass. Gets "
                  "HB_UNIT, HB_COPY, HB_MAINPID, HB_TRIAL in its environment")
-      ->allow_extra_args(false);
-  app.add_option(
-      "--probe-user", o.probe_user,
-      "Run probes as this user (default: the invoking user under sudo, else the caller)");
+      ->allow_extra_args(false)
+      ->type_name("PROBE")
+      ->group(probe);
+  app.add_option("--probe-user", o.probe_user,
+                 "Run probes as this user (default: the invoking user under sudo, else the caller)")
+      ->type_name("USER")
+      ->group(probe);
   app.add_option("--probe-timeout", o.probe_timeout_s,
                  "Seconds one probe run may take; hitting it is a hang")
-      ->capture_default_str();
+      ->type_name("SECONDS")
+      ->check(seconds_validator(false))
+      ->capture_default_str()
+      ->group(probe);
   app.add_option("--settle", o.settle_s,
                  "Seconds after start in which failing probes are retried before the verdict")
-      ->capture_default_str();
+      ->type_name("SECONDS")
+      ->check(seconds_validator(true))
+      ->capture_default_str()
+      ->group(probe);
   app.add_option("--start-timeout", o.start_timeout_s, "Seconds a copy may take to start")
-      ->capture_default_str();
+      ->type_name("SECONDS")
+      ->check(seconds_validator(false))
+      ->capture_default_str()
+      ->group(probe);
   app.add_option("--stop-timeout", o.stop_timeout_s,
                  "Seconds a copy may take to stop before it is SIGKILLed")
-      ->capture_default_str();
-  app.add_option("--confirm", o.run.search.confirmations, "Times the final set must pass in a row")
-      ->capture_default_str();
-  app.add_option("--retries", o.run.search.retries,
-                 "Re-runs of a failing trial before it is believed (flaky probes)")
-      ->capture_default_str();
+      ->type_name("SECONDS")
+      ->check(seconds_validator(false))
+      ->capture_default_str()
+      ->group(probe);
+
+  const std::string search = "Search";
+  app.add_option("--only", o.run.only, "Only try options whose id starts with this (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("ID")
+      ->group(search);
+  app.add_option("--skip", o.run.skip, "Never try options whose id starts with this (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("ID")
+      ->group(search);
   app.add_option("--catalogue", o.catalogue_path,
                  "Option catalogue YAML (replaces the builtin one; `extends: builtin` in the "
-                 "file extends it instead)");
-  app.add_option("--only", o.run.only, "Only try options whose id starts with this (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("--skip", o.run.skip, "Never try options whose id starts with this (repeatable)")
-      ->allow_extra_args(false);
-  app.add_flag("--stop-original", o.run.stop_original,
-               "Stop the running original during the run (copies would fight over its ports "
-               "and files); it is started again on every exit path");
+                 "file extends it instead)")
+      ->type_name("FILE")
+      ->group(search);
+  app.add_option("--confirm", o.run.search.confirmations, "Times the final set must pass in a row")
+      ->type_name("N")
+      ->check(count_validator(1))
+      ->capture_default_str()
+      ->group(search);
+  app.add_option("--retries", o.run.search.retries,
+                 "Re-runs of a failing trial before it is believed (flaky probes)")
+      ->type_name("N")
+      ->check(count_validator(0))
+      ->capture_default_str()
+      ->group(search);
   app.add_flag("--trace,!--no-trace", o.run.trace,
                "Trace the baseline copy's capability checks, syscalls, socket families and "
                "namespaces (tracefs) to order the search and fill the usage table (default on "
-               "where available)");
+               "where available)")
+      ->group(search);
   app.add_flag("--check-maximal", o.run.check_maximal,
                "After the search, prove the result is maximal: run the final set plus each "
-               "rejected rung alone (one extra trial each); exit 9 if any of them passes");
-  app.add_option("-o,--output", o.output, "Write the drop-in here ('-' = stdout)")
-      ->capture_default_str();
-  app.add_option("--json", o.json_path, "Write the JSON report here (see docs/report-json.md)");
-  app.add_option("--junit", o.junit_path, "Write a JUnit XML report here");
+               "rejected rung alone (one extra trial each); exit 9 if any of them passes")
+      ->group(search);
+  app.add_flag("--list-options", o.list_options,
+               "Print the option catalogue (as --only/--skip restrict it) and exit")
+      ->group(search);
+
+  const std::string unit = "Unit and system";
+  app.add_flag("--stop-original", o.run.stop_original,
+               "Stop the running original during the run (copies would fight over its ports "
+               "and files); it is started again on every exit path")
+      ->group(unit);
   app.add_flag("--apply", o.apply,
                "Install the drop-in as /etc/systemd/system/UNIT.d/50-harden-bisect.conf, reload, "
-               "restart the unit if it runs, probe it, and roll back if the probe fails");
+               "restart the unit if it runs, probe it, and roll back if the probe fails")
+      ->group(unit);
   app.add_option("--root", o.root,
                  "File system root of the target system (for --apply and the journal), e.g. a "
-                 "container's root seen from the host");
+                 "container's root seen from the host")
+      ->type_name("DIR")
+      ->group(unit);
   app.add_option("--state-dir", o.run.state_directory,
                  "Where the per-unit lock and trial journal live ($STATE_DIRECTORY or "
                  "/var/lib/harden-bisect)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DIR")
+      ->group(unit);
   app.add_flag("--resume", o.run.resume,
                "Continue an interrupted run of the same unit with the same options: recorded "
-               "verdicts are reused, no trial is repeated");
-  app.add_flag("--list-options", o.list_options, "Print the option catalogue and exit");
-  app.add_flag("-v,--verbose", o.verbose, "Debug logging; twice: also every property sent");
-  app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
+               "verdicts are reused, no trial is repeated")
+      ->group(unit);
+
+  const std::string output = "Output";
+  app.add_option("-o,--output", o.output,
+                 "Write the drop-in here ('-' = stdout, the default unless --json is on)")
+      ->type_name("FILE")
+      ->group(output);
+  app.add_option("--json", o.json_mode,
+                 "Print the JSON report on stdout instead of the drop-in (which it contains): "
+                 "pretty, short or off (see docs/report-json.md)")
+      ->type_name("MODE")
+      ->check(json_mode_validator("--json-file"))
+      ->capture_default_str()
+      ->group(output);
+  app.add_option("--json-file", o.json_path, "Also write the JSON report (pretty) to this file")
+      ->type_name("FILE")
+      ->group(output);
+  app.add_option("--junit", o.junit_path, "Write a JUnit XML report here")
+      ->type_name("FILE")
+      ->group(output);
+  app.add_flag("--no-pager", o.no_pager, "Do not pipe --list-options into a pager")->group(output);
+  app.add_flag("-v,--verbose", o.verbose, "Debug logging; twice: also every property sent")
+      ->group(output);
+  app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr")->group(output);
   app.footer(
+      "Colours follow NO_COLOR and SYSTEMD_COLORS, the pager SYSTEMD_PAGER and PAGER.\n"
       "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (probe, catalogue), 4 unit "
       "unusable, 5 service fails unhardened, 6 systemd/bus error, 7 locked, 8 --apply rolled "
       "back, 9 not maximal (--check-maximal), 10 deadline passed (a job, a stop), "
@@ -214,7 +296,8 @@ void define_options(CLI::App& app, CliOptions& o) {
 
 // Log level from -v/-q; messages go to stderr as "level: text".
 void set_up_logging(const CliOptions& o) {
-  auto logger = spdlog::stderr_color_mt("harden-bisect");
+  auto logger = spdlog::stderr_color_mt(
+      "harden-bisect", o.color ? spdlog::color_mode::always : spdlog::color_mode::never);
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^%l%$: %v");
   spdlog::set_level(o.quiet ? spdlog::level::err
@@ -231,11 +314,44 @@ Result<Catalogue> load_catalogue_option(const CliOptions& o) {
   return load_catalogue(o.catalogue_path, &*builtin);
 }
 
-// --list-options: one line per option (id, group, why).
-Status list_options(const Catalogue& catalogue) {
+bool starts_with_any(const std::string& id, const std::vector<std::string>& prefixes) {
+  for (const auto& p : prefixes) {
+    if (id.starts_with(p)) return true;
+  }
+  return false;
+}
+
+// Whether the option would be tried as far as --only/--skip decide (as the run driver does).
+bool selected(const CatalogueOption& option, const RunConfig& run) {
+  return (run.only.empty() || starts_with_any(option.id, run.only)) &&
+         !starts_with_any(option.id, run.skip);
+}
+
+// An --only or --skip pattern no catalogue option starts with is a typo: an error, not a run
+// that silently tries everything (or nothing).
+Status check_patterns(const RunConfig& run, const Catalogue& catalogue) {
+  for (const auto* list : {&run.only, &run.skip}) {
+    for (const auto& pattern : *list) {
+      bool any = false;
+      for (const auto& option : catalogue.options) any = any || option.id.starts_with(pattern);
+      if (!any) {
+        return Error{std::string(list == &run.only ? "--only " : "--skip ") + pattern +
+                         ": no option of the catalogue starts with this (see --list-options)",
+                     ErrorKind::kUsage};
+      }
+    }
+  }
+  return {};
+}
+
+// --list-options: one line per option --only/--skip select (id, group, why), paged on a tty.
+Status list_options(const CliOptions& o, const Catalogue& catalogue) {
+  Pager pager(o.no_pager);
   for (const auto& option : catalogue.options) {
+    if (!selected(option, o.run)) continue;
     std::cout << option.id << "\t" << option.group << "\t" << option.why << "\n";
   }
+  std::cout << std::flush;
   return {};
 }
 
@@ -277,7 +393,7 @@ std::string describe_trial(const TrialStart& trial) {
 // result line.
 class TerminalProgress final : public RunObserver {
  public:
-  TerminalProgress(bool quiet, bool tty) : quiet_(quiet), tty_(tty) {}
+  TerminalProgress(bool quiet, bool tty, bool color) : quiet_(quiet), tty_(tty), color_(color) {}
   void trial_started(const TrialStart& trial) override {
     if (quiet_ || !tty_) return;
     std::cerr << "\r\033[Ktrial " << trial.number << "  " << describe_trial(trial)
@@ -286,19 +402,34 @@ class TerminalProgress final : public RunObserver {
   void trial_finished(const TrialRecord& record) override {
     if (quiet_) return;
     if (tty_) std::cerr << "\r\033[K";
-    print_trial_line(std::cerr, record, tty_);
+    print_trial_line(std::cerr, record, color_);
   }
 
  private:
   bool quiet_;
-  bool tty_;
+  bool tty_;    // the running trial is shown as a live line
+  bool color_;  // verdicts in colour
 };
 
-// The drop-in, JSON and JUnit reports, each where the options say.
+// The probes as the reports show them: each --probe as given, the one after -- quoted.
+std::vector<std::string> probe_lines(const CliOptions& o) {
+  auto lines = o.probe_commands;
+  if (!o.probe_argv.empty()) lines.push_back(quote_command(o.probe_argv));
+  return lines;
+}
+
+// The drop-in, JSON and JUnit reports, each where the options say. stdout gets the drop-in, or
+// with --json=pretty|short the JSON report (which carries the drop-in text).
 Status write_reports(const CliOptions& o, const RunReport& report, const std::string& dropin) {
-  if (auto s = write_output(o.output, dropin); !s) return s;
-  if (auto s = write_output(o.json_path, render_json(report, {"", o.probe_commands, dropin})); !s)
-    return s;
+  const ReportContext context{"", probe_lines(o), dropin};
+  const bool json_on_stdout = o.json_mode != "off";
+  const std::string dropin_path = o.output.empty() ? (json_on_stdout ? "" : "-") : o.output;
+  if (auto s = write_output(dropin_path, dropin); !s) return s;
+  if (json_on_stdout) {
+    if (auto s = write_output("-", render_json(report, context, o.json_mode == "pretty")); !s)
+      return s;
+  }
+  if (auto s = write_output(o.json_path, render_json(report, context)); !s) return s;
   return write_output(o.junit_path, render_junit(report));
 }
 
@@ -337,14 +468,14 @@ Status harden(const CliOptions& o, const Catalogue& catalogue, const Cancellatio
   const bool tty = isatty(STDERR_FILENO);
   if (auto s = check_earlier_dropin(o, *systemd); !s) return s;
 
-  TerminalProgress progress(o.quiet, tty);
+  TerminalProgress progress(o.quiet, tty, o.color);
   auto report =
       run_hardening(o.run, catalogue, {*systemd, probes, journal.get(), &cancel, &progress});
   if (!report) return report.error();
   report->tool_version = HB_VERSION;
 
-  if (!o.quiet) print_summary(std::cerr, *report, tty);
-  const auto dropin = render_dropin_file(*report, dropin_header(o.probe_commands));
+  if (!o.quiet) print_summary(std::cerr, *report, o.color);
+  const auto dropin = render_dropin_file(*report, dropin_header(probe_lines(o)));
   if (auto s = write_reports(o, *report, dropin); !s) return s;
   if (auto s = check_maximal_result(*report); !s) return s;
   if (!o.apply) return {};
@@ -352,20 +483,26 @@ Status harden(const CliOptions& o, const Catalogue& catalogue, const Cancellatio
                       {*systemd, probes, &cancel});
 }
 
-// Parse -> validate -> dispatch; the rest is in the command.
-Status run_command(CliOptions& o, const CancellationToken& cancel) {
+// Parse -> validate -> dispatch; the rest is in the command. Gives the exit status.
+Result<int> run_command(CliOptions& o, const CancellationToken& cancel) {
   if (o.run.unit.empty() && !o.list_options) {
     return Error{"no unit given (see --help)", ErrorKind::kUsage};
   }
-  if (auto s = validate(o); !s) return s;
+  o.run.unit = with_service_suffix(o.run.unit);  // `nginx` means nginx.service, as in systemctl
+  if (auto s = validate(o); !s) return s.error();
   o.run.timing.probe_timeout = seconds_to_ms(o.probe_timeout_s);
   o.run.timing.settle = seconds_to_ms(o.settle_s);
   o.run.timing.start_timeout = seconds_to_ms(o.start_timeout_s);
   o.run.timing.stop_timeout = seconds_to_ms(o.stop_timeout_s);
   auto catalogue = load_catalogue_option(o);
   if (!catalogue) return catalogue.error();
-  if (o.list_options) return list_options(*catalogue);
-  return harden(o, *catalogue, cancel);
+  if (auto s = check_patterns(o.run, *catalogue); !s) return s.error();
+  if (o.list_options) {
+    if (auto s = list_options(o, *catalogue); !s) return s.error();
+    return 0;
+  }
+  if (auto s = harden(o, *catalogue, cancel); !s) return s.error();
+  return 0;
 }
 
 }  // namespace
@@ -374,18 +511,21 @@ int main(int argc, char** argv) {
   // Subcommands with their own options (src/cli/*_command.cpp).
   if (argc > 1 && std::string_view(argv[1]) == "lint") return run_lint_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "plan") return hb::plan_command(argc - 1, argv + 1);
-  // 1. The command line.
+  // 1. The command line; a probe may follow "--", its words as given.
   CliOptions o;
   o.run.state_directory = default_state_directory();
+  auto split = split_at_dashes(argc, argv);
+  o.probe_argv = split.probe;
   CLI::App app{
       "harden-bisect: finds the strongest systemd hardening a service survives, by probing "
-      "transient copies of it (group testing), and writes it as a drop-in.\n"};
+      "transient copies of it (group testing), and writes it as a drop-in."};
   define_options(app, o);
   try {
-    app.parse(argc, argv);
+    app.parse(split.options_count(), split.options.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+    return report_parse_error(app, e, "harden-bisect");
   }
+  o.color = colors_enabled_for(STDERR_FILENO);
 
   // 2. Logging; SIGINT/SIGTERM/SIGHUP cancel the run, which then cleans up.
   set_up_logging(o);
@@ -393,6 +533,7 @@ int main(int argc, char** argv) {
   cancel_on_signals(cancel);
 
   // 3. The command; its error's kind is the exit code.
-  if (auto s = run_command(o, cancel); !s) return exit_with(s.error(), cancel);
-  return cancel.cancelled() ? static_cast<int>(ExitCode::kInterrupted) : 0;
+  auto status = run_command(o, cancel);
+  if (!status) return exit_with(status.error(), cancel);
+  return cancel.cancelled() ? static_cast<int>(ExitCode::kInterrupted) : *status;
 }

@@ -58,7 +58,7 @@ Json trial(const TrialRecord& t) {
 
 }  // namespace
 
-std::string render_json(const RunReport& report, const ReportContext& context) {
+std::string render_json(const RunReport& report, const ReportContext& context, bool pretty) {
   auto text_or_null = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
   Json doc = {
       {"format_version", kReportFormatVersion},
@@ -102,7 +102,7 @@ std::string render_json(const RunReport& report, const ReportContext& context) {
   for (const auto& t : report.trials) doc["trials"].push_back(trial(t));
   // Probe output and journal lines may hold any bytes; replace invalid UTF-8 (U+FFFD) instead
   // of letting dump() throw and lose the whole report.
-  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return doc.dump(pretty ? 2 : -1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace hb

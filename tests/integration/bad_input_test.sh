@@ -41,7 +41,7 @@ expect 4 'unit hb-nope.service not found' -- --probe "$probe" hb-nope.service
 expect 4 'unit hb-masked.service is masked' -- --probe "$probe" hb-masked.service
 expect 4 'hb-templ@.service is a template' -- --probe "$probe" hb-templ@.service
 expect 4 'not a service unit' -- --probe "$probe" hb-sock.socket
-expect 4 'not a service unit' -- --probe "$probe" nginx
+expect 4 'unit hb-nope.service not found' -- --probe "$probe" hb-nope
 expect 4 'hb-broken.service failed to load' -- --probe "$probe" hb-broken.service
 expect 4 'socket-activated by hb-sock.socket' -- --probe "$probe" hb-sock.service
 "$HB_SANDBOX" ctl systemctl start hb-example-http-plain.service
@@ -79,6 +79,26 @@ if [ "$rc" = 6 ] && printf '%s' "$out" | tail -n1 | grep -q 'permission denied b
     echo "ok   exit $rc (not root): $(printf '%s' "$out" | tail -n1)"
 else
     echo "FAIL: not root -> exit $rc: $out"; failures=$((failures + 1))
+fi
+
+# systemd's conventions (issue 13 item 5): a bare unit name, a probe after -- whose argument
+# holds spaces (run by sh as one script), and the JSON report on stdout (--json=short).
+out=$("$HB" --state-dir "$work/state" --settle 2 --only NoNewPrivileges --json=short \
+      hb-example-http-plain -- /bin/sh -c "test -n \"\$HB_COPY\" && exec $probe" 2>"$work/err"); rc=$?
+if [ "$rc" = 0 ] && printf '%s' "$out" | python3 -c '
+import json, sys
+text = sys.stdin.read()
+assert text.count("\n") == 1, "not one line"
+r = json.loads(text)
+assert r["unit"] == "hb-example-http-plain.service", r["unit"]
+assert r["probes"][0].startswith("/bin/sh -c \x27test -n "), r["probes"]
+assert [k["id"] for k in r["kept"]] == ["NoNewPrivileges"], r["kept"]
+assert "NoNewPrivileges=yes" in r["dropin"]
+'; then
+    echo "ok   bare name, probe after --, --json=short"
+else
+    echo "FAIL: probe after -- / --json=short -> exit $rc"; cat "$work/err"; printf '%s\n' "$out"
+    failures=$((failures + 1))
 fi
 
 # Writing the drop-in: a full file system leaves the old file intact and no temp file.

@@ -15,7 +15,7 @@ Bisect mode (one test per example):
   1. examples/install.sh --copy $HB_ROOT, daemon-reload over the bus;
   2. `systemd-analyze security --offline=true --root=$HB_ROOT UNIT` (exposure before);
   3. harden-bisect --probe examples/EXAMPLE/probe.sh --probe-timeout 3 --settle 3
-       --check-maximal --json out.json -o dropin.conf UNIT
+       --check-maximal --json-file out.json -o dropin.conf UNIT
   4. asserts: exit 0; confirmed; the EXACT sets of kept (id, rung), rejected (id, rung, verdict)
      and skipped ids of expected.json; every rejected rung has a maximality verdict other than
      "pass"; exposure after < before; the report's exposure equals systemd-analyze's, before and
@@ -206,7 +206,7 @@ def tool_argv(exe, example, unit, work, extra=()):
             "--probe-timeout", os.environ.get("HB_TEST_PROBE_TIMEOUT", "3"),
             "--settle", os.environ.get("HB_TEST_SETTLE", "3"),
             "--check-maximal",
-            "--json", os.path.join(work, "out.json"),
+            "--json-file", os.path.join(work, "out.json"),
             "-o", os.path.join(work, "dropin.conf")]
     # The lock and trial journal (if this build has them) go into the work directory, so that
     # concurrent runs on the same host (other sandboxes) cannot collide on /var/lib/harden-bisect.

@@ -15,9 +15,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 install_examples
 common=(--probe "$probe" --probe-timeout 3 --settle 3 --state-dir "$work/state")
 
-"$HB" "${common[@]}" --trace --json "$work/traced.json" -o "$work/traced.conf" "$unit" \
+"$HB" "${common[@]}" --trace --json-file "$work/traced.json" -o "$work/traced.conf" "$unit" \
     2>"$work/traced.log" || { cat "$work/traced.log"; fail "traced run failed"; }
-"$HB" "${common[@]}" --no-trace --json "$work/plain.json" -o "$work/plain.conf" "$unit" \
+"$HB" "${common[@]}" --no-trace --json-file "$work/plain.json" -o "$work/plain.conf" "$unit" \
     2>"$work/plain.log" || { cat "$work/plain.log"; fail "untraced run failed"; }
 
 python3 - "$work/traced.json" "$work/plain.json" <<'PY'
