@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "harden_bisect/result.hpp"
+#include "harden_bisect/text.hpp"
 
 namespace hb {
 namespace {
@@ -30,10 +31,6 @@ constexpr std::array<std::string_view, 11> kUnitSuffixes = {
     ".service",   ".mount", ".swap", ".socket", ".target", ".device",
     ".automount", ".timer", ".path", ".slice",  ".scope"};
 
-bool is_false_word(std::string_view v) {
-  return v == "0" || v == "no" || v == "n" || v == "false" || v == "f" || v == "off";
-}
-
 }  // namespace
 
 std::string with_service_suffix(const std::string& name) {
@@ -46,7 +43,11 @@ std::string with_service_suffix(const std::string& name) {
 
 bool colors_enabled(const char* systemd_colors, const char* no_color, const char* term,
                     bool is_tty) {
-  if (systemd_colors) return !is_false_word(systemd_colors);
+  if (systemd_colors) {  // parse_systemd_colors(): a boolean or a colour mode; else ignored
+    const std::string_view v = systemd_colors;
+    if (auto b = parse_boolean(v)) return *b;
+    if (v == "16" || v == "256" || v == "24bit") return true;
+  }
   if (no_color) return false;
   return is_tty && !(term && std::string_view(term) == "dumb");
 }

@@ -28,6 +28,10 @@ TEST_SUITE("cli") {
     CHECK(colors_enabled("1", "1", "dumb", false));
     CHECK(colors_enabled("256", nullptr, nullptr, false));
     CHECK(colors_enabled("true", nullptr, nullptr, false));
+    CHECK(colors_enabled("24bit", nullptr, nullptr, false));
+    CHECK_FALSE(colors_enabled("bogus", nullptr, "xterm", false));  // invalid: as if unset
+    CHECK(colors_enabled("bogus", nullptr, "xterm", true));
+    CHECK_FALSE(colors_enabled("bogus", "1", "xterm", true));
     for (const char* off : {"0", "no", "false", "off"}) {
       CAPTURE(off);
       CHECK_FALSE(colors_enabled(off, nullptr, "xterm", true));
