@@ -50,7 +50,7 @@ expect 2 'both want stdout' --json=short -o - --probe /bin/true x
 
 # A probe after -- keeps its words: a path with a space is one word, not split at it.
 expect 3 'probe /nonexistent dir/probe: no such file' x.service -- '/nonexistent dir/probe' 'a b'
-expect 2 'probe.*is required' x.service --
+expect 2 'a probe is required: --probe PROBE, or PROBE after --' x.service --
 expect 6 'cannot connect to the system bus' x -- /bin/sh -c 'exit 0'
 
 # --list-options honours --only and --skip; a pattern matching nothing is an error.

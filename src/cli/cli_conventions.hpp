@@ -19,9 +19,9 @@ inline constexpr const char* kModelSystemdVersion = "252";
 // "foo.socket" and "" stay as they are, so the unit check can name the problem).
 std::string with_service_suffix(const std::string& name);
 
-// Whether to colour output, as systemd decides it (terminal-util.c, get_color_mode): a set
-// SYSTEMD_COLORS decides (0/false/no/off = no, anything else = yes); else a set NO_COLOR means
-// no; else colours only on a terminal that is not TERM=dumb. Null = the variable is unset.
+// Whether to colour output, as systemd 252 decides it (terminal-util.c, get_color_mode):
+// SYSTEMD_COLORS decides when it is a boolean or a colour mode (16, 256, 24bit = yes); else a
+// set NO_COLOR means no; else colours only on a terminal that is not TERM=dumb. Null = unset.
 bool colors_enabled(const char* systemd_colors, const char* no_color, const char* term,
                     bool is_tty);
 // The same for a file descriptor, from the real environment.

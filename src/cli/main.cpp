@@ -76,7 +76,8 @@ milliseconds seconds_to_ms(double s) { return milliseconds(static_cast<long long
 Status validate(CliOptions& o) {
   std::vector<Error> problems;
   if (o.probe_commands.empty() && o.probe_argv.empty() && !o.list_options)
-    problems.push_back({"--probe (or a probe after --) is required", ErrorKind::kUsage});
+    problems.push_back(
+        {"a probe is required: --probe PROBE, or PROBE after --", ErrorKind::kUsage});
   if (o.json_mode != "off" && o.output == "-")
     problems.push_back({"--json=" + o.json_mode + " and -o - both want stdout", ErrorKind::kUsage});
   std::vector<std::vector<std::string>> probes;

@@ -88,7 +88,7 @@ out=$("$HB" --state-dir "$work/state" --settle 2 --only NoNewPrivileges --json=s
 if [ "$rc" = 0 ] && printf '%s' "$out" | python3 -c '
 import json, sys
 text = sys.stdin.read()
-assert text.count("\n") == 1, "not one line"
+assert text and "\n" not in text.strip(), "not one line"
 r = json.loads(text)
 assert r["unit"] == "hb-example-http-plain.service", r["unit"]
 assert r["probes"][0].startswith("/bin/sh -c \x27test -n "), r["probes"]
