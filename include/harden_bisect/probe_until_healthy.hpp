@@ -33,11 +33,16 @@ struct ProbeHooks {
   std::function<Result<bool>()> target_died;
   // True = stop now (Ctrl-C); asked while a probe runs and before and after every round.
   std::function<bool()> cancelled;
+  // Asked after a failing round while the service is still up, with that round's failing run:
+  // true = the failure will not go away (the service is up and stable), so the loop ends with
+  // kUnhealthy now instead of at the end of the window.
+  std::function<bool(const ProbeResult& failing)> failure_certain;
 };
 
 enum class ProbeOutcome {
   kHealthy,      // one round in which every probe passed
-  kUnhealthy,    // the window closed; `last` is the last failing run (kTimedOut = a hang)
+  kUnhealthy,    // the window closed (or failure_certain said so); `last` is the last failing
+                 // run (kTimedOut = a hang)
   kTargetDied,   // the service died while being probed
   kSpawnFailed,  // a probe could not be started: `last.spawn_error`
   kCancelled,    // `cancelled` said stop
@@ -48,6 +53,7 @@ struct ProbeAttempts {
   ProbeOutcome outcome = ProbeOutcome::kUnhealthy;
   ProbeResult last;              // the last probe run (the failing one unless kHealthy)
   int rounds = 0;                // rounds started
+  bool ended_early = false;      // kUnhealthy before the window closed (failure_certain)
   std::optional<Error> error{};  // for kError
 };
 

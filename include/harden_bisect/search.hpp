@@ -39,6 +39,8 @@ struct SearchOptions {
   int confirmations = 2;  // passes the final set must get in a row
   int retries = 1;        // re-runs of a failure before it is believed (never for kUnsupported, nor
                           // for a candidate the trace saw used)
+  bool retry_all = false;  // also re-run failures that repeat (is_ambiguous() false), e.g. a
+                           // copy that failed 218/CAPABILITIES or died of SIGSYS
 };
 
 struct Rejection {

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +34,13 @@ struct TrialTiming {
   std::chrono::milliseconds probe_timeout{5'000};  // one probe run; hitting it = hang
   std::chrono::milliseconds stop_timeout{15'000};  // then SIGKILL
   std::chrono::milliseconds retry_pause{200};      // between probe attempts
+  // Ending the settle window early: a probe that fails the same way twice in a row, while the
+  // copy has been up (same main process) for at least max(stable_floor, stable_factor x the
+  // longest any passing trial needed from up to healthy), is believed at once. Not before a
+  // trial has passed, and never twice for the same set: its re-run waits the whole window.
+  bool settle_early = true;
+  std::chrono::milliseconds stable_floor{1'000};
+  int stable_factor = 3;
 };
 
 // The rungs the search items stand for: item i, rung r -> assignments.
@@ -76,7 +85,11 @@ class TrialOracle final : public Oracle {
   Result<PropertyList> prepare(const std::vector<Assignment>& assignments,
                                const std::string& name) const;
   PropertyList copy_properties(const std::vector<Assignment>& assignments, const std::string& name);
-  Verdict probe_until_settled(const std::string& copy, std::size_t trial);
+  // `ended_early` is set when failure_certain cut the settle window short.
+  Verdict probe_until_settled(const std::string& copy, std::size_t trial, bool may_end_early,
+                              bool& ended_early);
+  // How long a copy must have been up before a repeated probe failure is believed early.
+  std::chrono::milliseconds stable_after() const;
   void finish(const std::string& copy, Verdict& verdict);
 
   SystemdClient& systemd_;
@@ -91,6 +104,9 @@ class TrialOracle final : public Oracle {
   const CancellationToken* cancel_;  // null = never cancelled
   std::size_t copies_ = 0;
   std::size_t next_trial_ = 1;
+  // Longest time from "copy up" to "probe passed" of any passing trial; none before one passed.
+  std::optional<std::chrono::milliseconds> slowest_ready_;
+  std::set<CandidateSet> ended_early_;  // sets whose failure was believed before the window end
 };
 
 }  // namespace hb

@@ -37,3 +37,14 @@ struct Verdict {
 };
 
 }  // namespace hb
+
+namespace hb {
+
+// Whether a failure is evidence a re-run could overturn: the probe failed or hung while the copy
+// was up, or the copy did not come up in time, or was killed from outside (SIGKILL, OOM). A copy
+// that systemd refused, or that failed a systemd step (218/CAPABILITIES, 226/NAMESPACE ...),
+// exited non-zero by itself or crashed (SIGSYS, SIGSEGV ...) fails the same way every time.
+// False for a pass. Decided from the verdict alone, so replayed verdicts decide the same way.
+bool is_ambiguous(const Verdict& verdict);
+
+}  // namespace hb

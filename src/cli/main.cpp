@@ -24,6 +24,7 @@
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
+#include "isolation_options.hpp"
 #include "lint_command.hpp"
 #include "plan_command.hpp"
 
@@ -521,6 +522,7 @@ int main(int argc, char** argv) {
       "harden-bisect: finds the strongest systemd hardening a service survives, by probing "
       "transient copies of it (group testing), and writes it as a drop-in."};
   define_options(app, o);
+  add_isolation_options(app, o.run);
   try {
     app.parse(split.options_count(), split.options.data());
   } catch (const CLI::ParseError& e) {

@@ -159,6 +159,7 @@ std::string fingerprint(const RunConfig& config, const UnitSnapshot& unit,
                         const std::vector<PlannedOption>& planned) {
   std::string text = unit.info.id + "|" + std::to_string(config.search.confirmations) + "|" +
                      std::to_string(config.search.retries) + "|" +
+                     std::to_string(config.search.retry_all) + "|" +
                      std::to_string(config.check_maximal);
   for (const auto& probe : config.probes) {
     for (const auto& word : probe) text += "|" + word;

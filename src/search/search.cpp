@@ -21,7 +21,7 @@ SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
                         const SearchOptions& options, const TrialObserver& observer,
                         const UsageSource& usage) {
   SearchResult result;
-  search::TrialRunner trials(oracle, observer, options.retries);
+  search::TrialRunner trials(oracle, observer, options.retries, options.retry_all);
 
   // Baseline: if the unhardened copy fails, no candidate can be judged.
   result.baseline = trials.evaluate({}, search::TrialPurpose::kBaseline);

@@ -2,8 +2,8 @@
 
 namespace hb::search {
 
-TrialRunner::TrialRunner(Oracle& oracle, const TrialObserver& observer, int retries)
-    : oracle_(oracle), observer_(observer), retries_(retries) {}
+TrialRunner::TrialRunner(Oracle& oracle, const TrialObserver& observer, int retries, bool retry_all)
+    : oracle_(oracle), observer_(observer), retries_(retries), retry_all_(retry_all) {}
 
 Verdict TrialRunner::evaluate(const CandidateSet& set, TrialPurpose purpose) {
   if (auto it = memo_.find(set); it != memo_.end()) return it->second;
@@ -40,6 +40,8 @@ Verdict TrialRunner::run(const CandidateSet& set, TrialPurpose purpose) {
 std::optional<Verdict> TrialRunner::retry(const CandidateSet& set, const Verdict& failure) {
   // systemd rejecting a property is not flaky; running it again would only cost time.
   if (failure.kind == VerdictKind::kUnsupported) return std::nullopt;
+  // A copy that failed a systemd step or crashed by itself does so every time: believe it.
+  if (!retry_all_ && !is_ambiguous(failure)) return std::nullopt;
   for (int i = 0; i < retries_; ++i) {
     Verdict again = run(set, TrialPurpose::kRetry);
     if (again.passed()) return again;

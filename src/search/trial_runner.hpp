@@ -14,7 +14,7 @@ enum class TrialPurpose { kBaseline, kSearch, kRetry, kConfirmation, kConflict }
 
 class TrialRunner {
  public:
-  TrialRunner(Oracle& oracle, const TrialObserver& observer, int retries);
+  TrialRunner(Oracle& oracle, const TrialObserver& observer, int retries, bool retry_all = false);
 
   // The verdict of `set`: remembered if it was evaluated before, else one new trial.
   Verdict evaluate(const CandidateSet& set, TrialPurpose purpose);
@@ -22,8 +22,9 @@ class TrialRunner {
   // One new trial of `set` even if it was evaluated before (confirmations are deliberate).
   Verdict run(const CandidateSet& set, TrialPurpose purpose);
 
-  // Re-runs `set`, which just gave `failure`, up to `retries` times. Returns the first passing
-  // verdict (and remembers that the set passes), or nullopt when the failure stands.
+  // Re-runs `set`, which just gave `failure`, up to `retries` times if the failure is ambiguous
+  // (or `retry_all`; never when systemd rejected the set). Returns the first passing verdict
+  // (and remembers that the set passes), or nullopt when the failure stands.
   std::optional<Verdict> retry(const CandidateSet& set, const Verdict& failure);
 
   // evaluate() or run(), then retry() a failure: the verdict the search may believe.
@@ -39,6 +40,7 @@ class TrialRunner {
   Oracle& oracle_;
   const TrialObserver& observer_;
   int retries_;
+  bool retry_all_;
   std::map<CandidateSet, Verdict> memo_;
   TrialCounts counts_;
   std::size_t total_ = 0;

@@ -64,6 +64,10 @@ ProbeAttempts probe_until_healthy(ProbeRunner& runner, Clock& clock,
       }
     }
     if (clock.now() + window.retry_pause >= window.deadline) break;
+    if (hooks.failure_certain && hooks.failure_certain(out.last)) {
+      out.ended_early = true;
+      break;
+    }
     clock.sleep_for(window.retry_pause);
   }
   out.outcome = ProbeOutcome::kUnhealthy;

@@ -44,6 +44,11 @@ bool died(const UnitStatus& s, bool oneshot) {
   return !oneshot && s.active_state == "inactive";
 }
 
+// Two failing probe runs that failed the same way (the output may differ: timings, counters).
+bool same_failure(const ProbeResult& a, const ProbeResult& b) {
+  return a.status == b.status && a.exit_code == b.exit_code && a.signal == b.signal;
+}
+
 }  // namespace
 
 TrialOracle::TrialOracle(SystemdClient& systemd, ProbeRunner& probes, JournalReader* journal,
@@ -126,7 +131,11 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
                                    : "start job " + started->job_result;
   } else {
     try {
-      verdict = probe_until_settled(name, trial);
+      const bool may_end_early =
+          timing_.settle_early && slowest_ready_ && !ended_early_.contains(set);
+      bool ended_early = false;
+      verdict = probe_until_settled(name, trial, may_end_early, ended_early);
+      if (ended_early) ended_early_.insert(set);
     } catch (const TrialError&) {
       // The run ends (bus failure, Ctrl-C, unusable probe); do not leave this copy running
       // until the driver's reaper gets to it. Best effort: the bus may be what failed.
@@ -139,7 +148,13 @@ Verdict TrialOracle::evaluate(const CandidateSet& set) {
   return verdict;
 }
 
-Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t trial) {
+std::chrono::milliseconds TrialOracle::stable_after() const {
+  return std::max(timing_.stable_floor,
+                  timing_.stable_factor * slowest_ready_.value_or(std::chrono::milliseconds(0)));
+}
+
+Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t trial,
+                                         bool may_end_early, bool& ended_early) {
   const bool oneshot = unit_.type == "oneshot";
   const auto deadline = clock_.now() + timing_.settle;
   Verdict verdict;
@@ -177,11 +192,27 @@ Verdict TrialOracle::probe_until_settled(const std::string& copy, std::size_t tr
     return died(*s, oneshot);
   };
   hooks.cancelled = [this] { return cancelled(); };
+  const auto up_since = clock_.now();
+  std::optional<ProbeResult> previous;
+  if (may_end_early) {
+    // Certain: the same failure twice, and the copy up, on the same process, for longer than
+    // any healthy copy needed to answer. A slow start would still be in that allowance.
+    hooks.failure_certain = [&, stable_after = stable_after()](const ProbeResult& failing) {
+      const bool repeated = previous && same_failure(*previous, failing);
+      previous = failing;
+      if (!repeated || clock_.now() - up_since < stable_after) return false;
+      auto now = systemd_.status(copy);
+      return now && settled(*now, oneshot) && now->main_pid == status.main_pid;
+    };
+  }
   const ProbeWindow window{deadline, timing_.probe_timeout, timing_.retry_pause};
   auto probed = probe_until_healthy(probes_, clock_, probe_specs_, window, hooks);
   const auto& last = probed.last;
+  ended_early = probed.ended_early;
   switch (probed.outcome) {
     case ProbeOutcome::kHealthy:
+      slowest_ready_ = std::max(slowest_ready_.value_or(std::chrono::milliseconds(0)),
+                                elapsed_since(clock_, up_since));
       verdict.kind = VerdictKind::kPass;
       verdict.evidence.probe_exit_status = 0;
       verdict.evidence.summary = "probe passed";

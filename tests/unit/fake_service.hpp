@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +26,14 @@ class FakeService final : public Oracle {
   // Rungs 0 .. `first_good - 1` of `option` break; weaker ones work.
   FakeService& breaks_above(std::size_t option, std::size_t first_good) {
     for (std::size_t rung = 0; rung < first_good; ++rung) breaks(option, rung);
+    return *this;
+  }
+
+  // Rung `rung` of `option` makes the copy fail the way a systemd step does: start-failed with
+  // Result=exit-code and `status` (218 = CAPABILITIES), a failure that repeats every time.
+  FakeService& breaks_at_start(std::size_t option, std::size_t rung = 0, int status = 218) {
+    breaking_.insert({option, rung});
+    at_start_[{option, rung}] = status;
     return *this;
   }
 
@@ -60,6 +69,13 @@ class FakeService final : public Oracle {
       if (unsupported_.contains(c)) return verdict(VerdictKind::kUnsupported, "unsupported", c);
     }
     for (Candidate c : set) {
+      if (auto it = at_start_.find(c); it != at_start_.end()) {
+        Verdict v = verdict(VerdictKind::kStartFailed, "fails at start", c);
+        v.evidence.unit_result = "exit-code";
+        v.evidence.exec_main_code = 1;  // CLD_EXITED
+        v.evidence.exec_main_status = it->second;
+        return v;
+      }
       if (breaking_.contains(c)) return verdict(VerdictKind::kFail, "breaks", c);
     }
     for (Conflict& k : conflicts_) {
@@ -116,6 +132,7 @@ class FakeService final : public Oracle {
 
   std::set<Candidate> breaking_;
   std::set<Candidate> unsupported_;
+  std::map<Candidate, int> at_start_;  // breakers that fail as a systemd step, with the status
   std::vector<Conflict> conflicts_;
   std::size_t flaky_period_ = 0;
   bool broken_ = false;
