@@ -27,6 +27,7 @@
 #include "isolation_options.hpp"
 #include "lint_command.hpp"
 #include "plan_command.hpp"
+#include "verify_command.hpp"
 
 namespace {
 
@@ -45,6 +46,7 @@ struct CliOptions {
   std::string root;
   std::string probe_user;
   bool apply = false;
+  bool verify = false;  // `harden-bisect verify ...`: the same options, a verify report
   bool list_options = false;
   bool no_pager = false;
   bool color = false;  // NO_COLOR / SYSTEMD_COLORS, else whether stderr is a terminal
@@ -154,10 +156,10 @@ Status write_output(const std::string& path, const std::string& content) {
 // Every option, its help text and its default, in the groups --help shows; `o` carries the
 // defaults.
 void define_options(CLI::App& app, CliOptions& o) {
-  app.formatter(
-      make_help_formatter("harden-bisect [OPTIONS] --probe PROBE UNIT\n"
-                          "       harden-bisect [OPTIONS] UNIT -- PROBE [ARG...]\n"
-                          "       harden-bisect lint|plan ... (see harden-bisect COMMAND --help)"));
+  app.formatter(make_help_formatter(
+      "harden-bisect [OPTIONS] --probe PROBE UNIT\n"
+      "       harden-bisect [OPTIONS] UNIT -- PROBE [ARG...]\n"
+      "       harden-bisect verify|lint|plan ... (see harden-bisect COMMAND --help)"));
   app.set_version_flag("--version", std::string("harden-bisect ") + HB_VERSION +
                                         " (exposure model and options of systemd " +
                                         kModelSystemdVersion + ")");
@@ -485,6 +487,22 @@ Status harden(const CliOptions& o, const Catalogue& catalogue, const Cancellatio
                       {*systemd, probes, &cancel});
 }
 
+// `harden-bisect verify`: the search on the unit as shipped, reported as (a), (b), (c).
+Result<int> verify(const CliOptions& o, const Catalogue& catalogue,
+                   const CancellationToken& cancel) {
+  if (o.apply) {
+    return Error{"verify never changes the unit; --apply is not for verify", ErrorKind::kUsage};
+  }
+  auto connected = connect_system_manager();
+  if (!connected) return connected.error();
+  auto systemd = make_retrying(std::move(*connected), std::chrono::seconds(60));
+  auto journal = open_journal(o.root);
+  PosixProbeRunner probes;
+  TerminalProgress progress(o.quiet, isatty(STDERR_FILENO), o.color);
+  return run_verify(o.run, catalogue, {*systemd, probes, journal.get(), &cancel, &progress},
+                    {o.json_mode, o.json_path, o.output, o.junit_path, probe_lines(o)});
+}
+
 // Parse -> validate -> dispatch; the rest is in the command. Gives the exit status.
 Result<int> run_command(CliOptions& o, const CancellationToken& cancel) {
   if (o.run.unit.empty() && !o.list_options) {
@@ -503,6 +521,7 @@ Result<int> run_command(CliOptions& o, const CancellationToken& cancel) {
     if (auto s = list_options(o, *catalogue); !s) return s.error();
     return 0;
   }
+  if (o.verify) return verify(o, *catalogue, cancel);
   if (auto s = harden(o, *catalogue, cancel); !s) return s.error();
   return 0;
 }
@@ -513,8 +532,14 @@ int main(int argc, char** argv) {
   // Subcommands with their own options (src/cli/*_command.cpp).
   if (argc > 1 && std::string_view(argv[1]) == "lint") return run_lint_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "plan") return hb::plan_command(argc - 1, argv + 1);
-  // 1. The command line; a probe may follow "--", its words as given.
+  // 1. The command line; a probe may follow "--", its words as given. `verify` takes the
+  // main command's options.
   CliOptions o;
+  o.verify = argc > 1 && std::string_view(argv[1]) == "verify";
+  if (o.verify) {
+    --argc;
+    ++argv;
+  }
   o.run.state_directory = default_state_directory();
   auto split = split_at_dashes(argc, argv);
   o.probe_argv = split.probe;
@@ -523,6 +548,14 @@ int main(int argc, char** argv) {
       "transient copies of it (group testing), and writes it as a drop-in."};
   define_options(app, o);
   add_isolation_options(app, o.run);
+  if (o.verify) {
+    app.name("harden-bisect verify");
+    app.description(
+        "harden-bisect verify: for a maintainer, (a) whether the unit as shipped passes its "
+        "probe, (b) which further options pass, with the exposure each gains alone, (c) which "
+        "of its own settings pass at a higher rung. Exit 0: passes, nothing to add; 12: passes, "
+        "more hardening passes; 5: fails its probe as shipped.");
+  }
   try {
     app.parse(split.options_count(), split.options.data());
   } catch (const CLI::ParseError& e) {
