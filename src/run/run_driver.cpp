@@ -547,7 +547,10 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   cleanup.announce();
   reaper.reap_now();
   original.restore();
-  if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);
+  // An original that could not be started again keeps its journal: the next run retries.
+  if (!journal.original_stopped) {
+    if (auto s = store.remove(config.unit); !s) spdlog::warn("{}", s.error().message);
+  }
   report.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(RunClock::now() - started_at);
   return report;

@@ -169,6 +169,77 @@ TEST_SUITE("apply") {
     CHECK(hb::dropin_path("/srv/c//", "a.service") ==
           "/srv/c/etc/systemd/system/a.service.d/50-harden-bisect.conf");
   }
+  TEST_CASE("the drop-in is never written through a symlink or over a non-file") {
+    TempDir dir;
+    const auto target = dir.str() + "/elsewhere.conf";
+    std::ofstream(target) << "kept\n";
+    const auto link = dir.str() + "/50-harden-bisect.conf";
+    fs::create_symlink(target, link);
+    auto through_link = hb::write_file_atomically(link, "new\n");
+    REQUIRE_FALSE(through_link.ok());
+    CHECK(through_link.error().message.find("refusing to replace symlink") != std::string::npos);
+    CHECK(slurp(target) == "kept\n");
+
+    fs::create_directory(dir.str() + "/a-directory");
+    auto over_dir = hb::write_file_atomically(dir.str() + "/a-directory", "new\n");
+    REQUIRE_FALSE(over_dir.ok());
+    CHECK(over_dir.error().message.find("non-regular file") != std::string::npos);
+
+    fs::create_directory_symlink(dir.str(), dir.str() + "/linked.d");
+    auto in_linked_dir = hb::write_file_atomically(dir.str() + "/linked.d/x.conf", "new\n");
+    REQUIRE_FALSE(in_linked_dir.ok());
+    CHECK(in_linked_dir.error().message.find("symlink") != std::string::npos);
+
+    auto under_a_file = hb::write_file_atomically(target + "/x.conf", "new\n");
+    REQUIRE_FALSE(under_a_file.ok());
+    CHECK(under_a_file.error().message.find("not a directory") != std::string::npos);
+
+    auto no_parent = hb::write_file_atomically(dir.str() + "/no/such/x.conf", "new\n");
+    CHECK_FALSE(no_parent.ok());  // one level is created, never a whole tree
+  }
+
+  TEST_CASE("an atomic write creates the unit's .d directory and leaves no temporary file") {
+    TempDir dir;
+    const auto path = dir.str() + "/web.service.d/50-harden-bisect.conf";
+    REQUIRE(hb::write_file_atomically(path, "[Service]\n").ok());
+    CHECK(slurp(path) == "[Service]\n");
+    REQUIRE(hb::write_file_atomically(path, "[Service]\nPrivateTmp=yes\n").ok());
+    CHECK(slurp(path) == "[Service]\nPrivateTmp=yes\n");
+    CHECK((fs::status(path).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+           fs::perms::others_read));
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.str() + "/web.service.d"))
+      ++entries;
+    CHECK(entries == 1);
+  }
+
+  TEST_CASE("reading: a missing file is no error for read_file_if_exists, but is for read_file") {
+    TempDir dir;
+    auto none = hb::read_file_if_exists(dir.str() + "/missing.conf");
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+    auto missing = hb::read_file(dir.str() + "/missing.conf");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message.find("cannot read") != std::string::npos);
+    auto below_a_file = hb::read_file_if_exists(std::string("/etc/hostname/x"));
+    CHECK_FALSE(below_a_file.ok());  // ENOTDIR is not "missing"
+  }
+
+  TEST_CASE("a restart that fails its job rolls back and starts the unit again") {
+    Bench b;
+    b.write_old();
+    hb::testing::UnitScript failing;
+    failing.job_result = "failed";
+    b.systemd.script_start("web.service", failing);
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kApplyFailed);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+    CHECK(b.systemd.count(SystemdMethod::kStart, "web.service") == 2);  // restart, then again
+    CHECK(b.probes.runs() == 0);
+    CHECK(b.no_temp_files());
+  }
 }
 
 }  // namespace

@@ -265,6 +265,144 @@ TEST_SUITE("run") {
     CHECK(b.systemd.count(hb::testing::SystemdMethod::kStop, "web.service") == 0);
     CHECK(b.systemd.started_copies().empty());
   }
+  TEST_CASE("--only, --skip, unknown and already-satisfied options are planned out, each said") {
+    Bench b;
+    b.config.skip = {"Restrict"};
+    b.systemd.known_properties({"NoNewPrivileges", "PrivateTmp", "ProtectSystem"});
+    b.systemd.unit_properties("web.service", {{"NoNewPrivileges", true}});
+    auto report = b.run();
+    REQUIRE(report.ok());
+    auto why = [&](const std::string& id) -> std::string {
+      for (const auto& s : report->skipped)
+        if (s.id == id) return s.reason;
+      return "(not skipped)";
+    };
+    CHECK(why("RestrictRealtime") == "excluded with --skip");
+    CHECK(why("LockPersonality") == "LockPersonality= is unknown to this systemd");
+    CHECK(why("NoNewPrivileges") == "the unit already has it (or stronger)");
+    CHECK(ids(report->kept) == std::vector<std::string>{"ProtectSystem"});
+
+    Bench only;
+    only.config.only = {"Protect"};
+    auto narrowed = only.run();
+    REQUIRE(narrowed.ok());
+    CHECK(ids(narrowed->kept) == std::vector<std::string>{"ProtectSystem"});
+    CHECK(narrowed->skipped.empty());  // --only leaves the others out without a word
+  }
+
+  TEST_CASE("a service that fails its probe unhardened ends the run as kBaselineFailed") {
+    Bench b;
+    b.probes.respond(
+        [](const hb::ProbeSpec&) { return FakeProbe::exits(3, "connection refused"); });
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kBaselineFailed);
+    CHECK(report.error().message.find("fails its probe even unhardened") != std::string::npos);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("a copy that cannot reproduce the original is refused, naming the settings") {
+    Bench b;
+    b.systemd.copy_dump({{"Nice", "VARIANT \"i\" { INT32 5; };"}});
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kUnitUnusable);
+    CHECK(report.error().message.find("cannot reproduce these settings") != std::string::npos);
+    CHECK(report.error().message.find("Nice") != std::string::npos);
+    CHECK(b.probes.runs() == 0);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("--check-maximal gives every rejected rung its own verdict") {
+    Bench b;
+    b.config.check_maximal = true;
+    auto report = b.run();
+    REQUIRE(report.ok());
+    REQUIRE(report->rejected.size() == 1);
+    REQUIRE(report->rejected[0].maximality.has_value());
+    CHECK_FALSE(report->rejected[0].maximality->passed());
+    CHECK(std::find(b.observer.phases.begin(), b.observer.phases.end(), RunPhase::kMaximality) !=
+          b.observer.phases.end());
+  }
+
+  TEST_CASE("an original that cannot be restarted stays in the journal; the next run restarts it") {
+    Bench b;
+    hb::testing::UnitScript refused;
+    refused.job_result = "failed";
+    refused.timeline = {{{}, hb::testing::fake_failed()}};
+    b.systemd.script_start("web.service", refused);
+    auto report = b.run();
+    REQUIRE(report.ok());
+    CHECK_FALSE(b.systemd.is_active("web.service"));
+    auto saved = hb::StateStore(b.dir.str()).load("web.service");
+    REQUIRE(saved.ok());
+    REQUIRE(saved->has_value());
+    CHECK((**saved).original_stopped);
+
+    // The next run finds the interrupted one and starts the original first.
+    auto again = b.run();
+    REQUIRE(again.ok());
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("--resume: nothing to resume starts over; another run's journal is refused") {
+    Bench b;
+    b.config.resume = true;
+    REQUIRE(b.run().ok());  // nothing recorded: a plain run
+
+    Bench cut;
+    cut.before_probe = [&](std::size_t run) {
+      if (run == 3) cut.cancel.cancel();
+    };
+    REQUIRE_FALSE(cut.run().ok());
+    cut.before_probe = {};
+    cut.config.resume = true;
+    cut.config.probes = {{"/usr/bin/other-probe"}};  // not the run that was interrupted
+    hb::CancellationToken fresh;
+    auto refused = cut.run(&fresh);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::kUsage);
+    CHECK(refused.error().message.find("cannot resume") != std::string::npos);
+  }
+
+  TEST_CASE("bus failures before the first trial end the run with that error") {
+    using hb::testing::SystemdMethod;
+    for (auto method : {SystemdMethod::kLoadUnit, SystemdMethod::kServicePropertyNames,
+                        SystemdMethod::kListUnits}) {
+      Bench b;
+      b.systemd.fail(method, hb::testing::fake_bus_error("bus gone"));
+      auto report = b.run();
+      REQUIRE_FALSE(report.ok());
+      CHECK(report.error().message == "bus gone");
+      CHECK(b.systemd.started_copies().empty());
+    }
+    Bench missing;
+    missing.config.unit = "gone.service";
+    CHECK(missing.run().error().kind == ErrorKind::kUnitUnusable);
+    Bench not_a_service;
+    not_a_service.config.unit = "web.socket";
+    CHECK(not_a_service.run().error().kind == ErrorKind::kUnitUnusable);
+  }
+
+  TEST_CASE("a second run of the same unit at the same time is refused by the lock") {
+    Bench b;
+    hb::StateStore store(b.dir.str());
+    auto held = store.lock("web.service");
+    REQUIRE(held.ok());
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(b.systemd.started_copies().empty());
+  }
+
+  TEST_CASE("each phase has a stable name") {
+    CHECK(std::string(hb::to_string(RunPhase::kPreparing)) == "preparing");
+    CHECK(std::string(hb::to_string(RunPhase::kFidelity)) == "fidelity");
+    CHECK(std::string(hb::to_string(RunPhase::kBaseline)) == "baseline");
+    CHECK(std::string(hb::to_string(RunPhase::kSearch)) == "search");
+    CHECK(std::string(hb::to_string(RunPhase::kMaximality)) == "maximality");
+    CHECK(std::string(hb::to_string(RunPhase::kScoring)) == "scoring");
+    CHECK(std::string(hb::to_string(RunPhase::kCleanup)) == "cleanup");
+  }
 }
 
 }  // namespace
