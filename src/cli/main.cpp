@@ -28,6 +28,7 @@
 #include "lint_command.hpp"
 #include "plan_command.hpp"
 #include "verify_command.hpp"
+#include "submit_command.hpp"
 
 namespace {
 
@@ -532,6 +533,12 @@ int main(int argc, char** argv) {
   // Subcommands with their own options (src/cli/*_command.cpp).
   if (argc > 1 && std::string_view(argv[1]) == "lint") return run_lint_command(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "plan") return hb::plan_command(argc - 1, argv + 1);
+  // The daemon's client (issue 14): submit, jobs, cancel.
+  if (argc > 1 && std::string_view(argv[1]) == "submit")
+    return hb::submit_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "jobs") return hb::jobs_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "cancel")
+    return hb::cancel_command(argc - 1, argv + 1);
   // 1. The command line; a probe may follow "--", its words as given. `verify` takes the
   // main command's options.
   CliOptions o;
