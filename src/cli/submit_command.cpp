@@ -2,9 +2,11 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -55,6 +57,15 @@ Status write_to(const std::string& path, const std::string& content) {
   if (path.empty()) return {};
   if (path == "-") {
     std::cout << content << std::flush;
+    return {};
+  }
+  // A device or pipe (/dev/null, a FIFO) is written in place: a rename would replace the node.
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) return Error{"cannot write " + path, ErrorKind::kInternal};
     return {};
   }
   return write_file_atomically(path, content);

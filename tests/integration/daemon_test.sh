@@ -99,9 +99,8 @@ done
     fail "the restarted daemon did not resume job 2"
 "$HB_SANDBOX" journal -u harden-bisectd.service --no-pager |
     grep -Eq "resumed: [0-9]+ recorded verdicts reused" || fail "no recorded verdict reused"
-busctl get-property org.hardenbisect1 "$path" org.hardenbisect1.Job DropIn |
-    python3 -c 'import sys,shlex; print(shlex.split(sys.stdin.read().split(" ",1)[1])[0])' \
-    >"$work/resumed.conf"
+busctl --json=short get-property org.hardenbisect1 "$path" org.hardenbisect1.Job DropIn |
+    python3 -c 'import sys,json; sys.stdout.write(json.load(sys.stdin)["data"])' >"$work/resumed.conf"
 settings "$work/resumed.conf" | diff "$work/reference.settings" - || fail "resumed drop-in differs"
 [ "$(ctl systemctl is-active "$unit")" = active ] || fail "original not active after the resume"
 [ -z "$(copies)" ] || fail "copies left behind after the resume: $(copies)"
@@ -145,7 +144,7 @@ set -e
 ctl systemctl is-active harden-bisectd.service >/dev/null || fail "daemon died on bad arguments"
 
 echo "== an unprivileged caller is refused, and may still read"
-as_user() { "$HB_SANDBOX" exec setpriv --reuid="$HB_USER_UID" --regid="$HB_USER_UID" --clear-groups "$@"; }
+as_user() { "$HB_SANDBOX" exec env -u DBUS_SYSTEM_BUS_ADDRESS setpriv --reuid="$HB_USER_UID" --regid="$HB_USER_UID" --clear-groups "$@"; }
 set +e
 out=$(as_user busctl call org.hardenbisect1 /org/hardenbisect1 org.hardenbisect1.Manager Submit \
     'sasa{sv}' "$unit" 1 "$probe" 0 2>&1)
