@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli_conventions.hpp"
 #include "harden_bisect/daemon_api.hpp"
 #include "submit_command.hpp"
 
@@ -28,7 +29,7 @@ int jobs_command(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+    return report_parse_error(app, e, "harden-bisect jobs");
   }
   auto client = daemon::connect_daemon();
   if (!client) return fail(client.error());
@@ -53,7 +54,7 @@ int cancel_command(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+    return report_parse_error(app, e, "harden-bisect cancel");
   }
   auto client = daemon::connect_daemon();
   if (!client) return fail(client.error());

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli_conventions.hpp"
 #include "harden_bisect/apply.hpp"
 #include "harden_bisect/daemon_api.hpp"
 #include "harden_bisect/interrupt.hpp"
@@ -83,11 +84,12 @@ int submit_command(int argc, char** argv) {
   CLI::App app{
       "harden-bisect submit: queue a hardening job on harden-bisectd (D-Bus "
       "org.hardenbisect1); the daemon runs it, probes as an unprivileged user"};
-  app.add_option("unit", unit, "Service unit to harden")->required();
-  app.add_option("-p,--probe", probe,
-                 "Health probe: an executable owned by root and not writable by others, and "
-                 "its arguments, separated by spaces")
-      ->required();
+  app.add_option("unit", unit, "Service unit to harden (nginx = nginx.service)")->required();
+  auto* probe_option =
+      app.add_option("-p,--probe", probe,
+                     "Health probe: an executable owned by root and not writable by others, and "
+                     "its arguments, separated by spaces")
+          ->required();
   app.add_flag("--wait", wait, "Follow the job: a line per trial, then the drop-in");
   app.add_option("-o,--output", output, "With --wait: write the drop-in here ('-' = stdout)")
       ->capture_default_str();
@@ -108,15 +110,21 @@ int submit_command(int argc, char** argv) {
   auto* o_stop_original = app.add_flag("--stop-original", stop_original, "Stop the original");
   auto* o_check = app.add_flag("--check-maximal", check_maximal, "Prove the result maximal");
   auto* o_trace = app.add_flag("--trace,!--no-trace", trace, "Trace the baseline copy");
+  // As in the main command, a probe may follow "--", its words as given.
+  auto split = split_at_dashes(argc, argv);
+  std::vector<std::string> argv_probe = split.probe;
+  if (!argv_probe.empty()) probe_option->required(false);
   try {
-    app.parse(argc, argv);
+    app.parse(split.options_count(), split.options.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+    return report_parse_error(app, e, "harden-bisect submit");
   }
+  unit = with_service_suffix(unit);
 
-  std::vector<std::string> argv_probe;
-  std::istringstream words(probe);
-  for (std::string w; words >> w;) argv_probe.push_back(w);
+  if (argv_probe.empty()) {
+    std::istringstream words(probe);
+    for (std::string w; words >> w;) argv_probe.push_back(w);
+  }
   if (argv_probe.empty()) return fail({"empty --probe", ErrorKind::kUsage});
   // The daemon takes absolute paths only; a bare name may be a bundled probe.
   argv_probe[0] = resolve_probe_path(argv_probe[0]);

@@ -33,6 +33,13 @@ cp "$repo/probes/http-ok" "$HB_ROOT$probedir/probes/http-ok"
 chown -R root:root "$HB_ROOT$probedir"
 chmod -R go-w,a+rX "$HB_ROOT$probedir"
 probe=$probedir/examples/http-plain/probe.sh
+# A second unit (same server, another port) for two jobs side by side.
+unit2=hb-daemon-second.service
+printf '#!/bin/sh\nexec "$(dirname "$0")/probes/http-ok" http://127.0.0.1:18102/ 2\n' \
+    >"$HB_ROOT$probedir/probe2.sh"
+chmod 0755 "$HB_ROOT$probedir/probe2.sh"
+printf '[Service]\nType=exec\nExecStart=/usr/bin/python3 /usr/local/lib/hb-examples/http-plain/server.py 18102\n' \
+    >"$HB_ROOT/etc/systemd/system/$unit2"
 
 # The daemon: unit (this build's binary), bus activation, bus policy; then reload dbus + systemd.
 mkdir -p "$HB_ROOT/etc/systemd/system" "$HB_ROOT/etc/dbus-1/system.d" \
@@ -109,6 +116,25 @@ settings "$work/resumed.conf" | diff "$work/reference.settings" - || fail "resum
 # Job 1 survived the restart too, with its result.
 [ "$(prop /org/hardenbisect1/job/1 State)" = '"done"' ] || fail "job 1 lost in the restart"
 
+echo "== Apply installs job 1's drop-in on the unit (probed, kept)"
+busctl --timeout=300 call org.hardenbisect1 /org/hardenbisect1/job/1 org.hardenbisect1.Job Apply ||
+    fail "Apply failed"
+installed=$HB_ROOT/etc/systemd/system/$unit.d/50-harden-bisect.conf
+[ -f "$installed" ] || fail "Apply left no drop-in at $installed"
+settings "$installed" | diff "$work/reference.settings" - || fail "applied drop-in differs"
+[ "$(ctl systemctl is-active "$unit")" = active ] || fail "unit not active after Apply"
+ctl systemctl show -p DropInPaths "$unit" | grep -q 50-harden-bisect.conf || fail "drop-in not loaded"
+check_err_job() { # NAME PATH METHOD: a Job call fails with NAME
+    local out
+    out=$(gdbus call --system --dest org.hardenbisect1 --object-path "$2" \
+        --method "org.hardenbisect1.Job.$3" 2>&1 || true)
+    echo "  $out"
+    echo "$out" | grep -q "$1" || fail "expected $1 from $3 on $2, got: $out"
+}
+check_err_job org.hardenbisect1.Error.BadState /org/hardenbisect1/job/1 Cancel
+rm -f "$installed"
+reload
+
 echo "== bad arguments get named errors"
 err_name() { # ARGS... : the D-Bus error name of a Manager call, via python (busctl hides it)
     python3 - "$@" <<'PY'
@@ -136,6 +162,42 @@ check_err org.hardenbisect1.Error.BadOption Submit "$unit" "['$probe']" "{'no-su
 check_err org.hardenbisect1.Error.BadOption Submit "$unit" "['$probe']" "{'settle': <'soon'>}"
 check_err org.hardenbisect1.Error.BadOption Submit "$unit" "['$probe']" "{'retries': <@a{ss} {}>}"
 check_err org.hardenbisect1.Error.NoSuchJob GetJob 999
+# A small fuzzer on the method arguments: random units, probes, option names, types and values,
+# and calls with wrong signatures. Every call must be answered with an error; the daemon lives.
+python3 - "$probe" <<'PY'
+import random, subprocess, sys
+random.seed(14)
+probe = sys.argv[1]
+def junk(n=12):
+    return "".join(random.choice("ab@./-_\\x%:é\t ") for _ in range(random.randint(0, n)))
+values = ["<true>", "<int64 -1>", "<uint32 4294967295>", "<1e308>", "<-0.0>", "<'x'>",
+          "<['a', '']>", "<@a{ss} {}>", "<(1, 'x')>", "<<1>>", "<@ay []>", "<objectpath '/'>"]
+names = ["settle", "probe-timeout", "retries", "confirm", "only", "skip", "probe-user", "trace",
+         "stop-original", "check-maximal", "", "x" * 300]
+calls = 0
+for i in range(60):
+    unit = random.choice([junk(), "hb-example-http-plain.service", junk() + ".service", "@.service"])
+    argv = random.choice([[probe], [junk()], [], ["/" + junk()], [probe, junk(), "\u2028"]])
+    opts = "{" + ", ".join(f"{random.choice(names)!r}: {random.choice(values)}"
+                          for _ in range(random.randint(0, 3))) + "}"
+    if "hb-example" in unit and argv[:1] == [probe]:
+        argv = ["/" + junk()]  # never a valid job: it would run and disturb what follows
+    r = subprocess.run(["gdbus", "call", "--system", "--dest", "org.hardenbisect1",
+                        "--object-path", "/org/hardenbisect1", "--method",
+                        "org.hardenbisect1.Manager.Submit", unit, repr(argv) if argv else "@as []",
+                        "@a{sv} " + opts], capture_output=True, text=True)
+    calls += 1
+    assert r.returncode != 0, (unit, argv, opts, r.stdout)
+    # A named error of ours, or of the bus library for a malformed message; gdbus itself may
+    # refuse to send some junk ("Error parsing", a word taken as its option).
+    assert any(k in r.stderr for k in ("org.hardenbisect1.Error.", "GDBus.Error", "parsing", "Usage:")), r.stderr
+for sig in (["s", "x"], ["i", "1"], ["sas", "a", "0"], ["sasa{sv}x", "u", "0", "0", "1"]):
+    r = subprocess.run(["busctl", "call", "org.hardenbisect1", "/org/hardenbisect1",
+                        "org.hardenbisect1.Manager", "Submit"] + sig, capture_output=True, text=True)
+    assert r.returncode != 0, sig
+print(f"  fuzz: {calls} random Submit calls answered")
+PY
+ctl systemctl is-active harden-bisectd.service >/dev/null || fail "daemon died under the fuzzer"
 set +e
 "$HB" submit --probe probe.sh "$unit" 2>"$work/cli-bad.log"
 rc=$?
@@ -157,12 +219,14 @@ echo "$out" | grep -qi "access denied\|AccessDenied\|not allowed\|rejected" ||
 as_user busctl call org.hardenbisect1 /org/hardenbisect1 org.hardenbisect1.Manager ListJobs |
     grep -q job/1 || fail "unprivileged ListJobs refused"
 
-echo "== two jobs on one unit queue; a queued job can be cancelled"
+echo "== two jobs on one unit queue, a job on another unit runs beside them; cancel"
 p3=$("$HB" submit --probe "$probe" "${common[@]}" "$unit")
 p4=$("$HB" submit --probe "$probe" "${common[@]}" "$unit")
+p5=$("$HB" submit --probe "$probedir/probe2.sh" --only NoNewPrivileges --only PrivateTmp "$unit2")
 sleep 0.5
 [ "$(prop "$p3" State)" = '"running"' ] || fail "job 3 not running: $(prop "$p3" State)"
 [ "$(prop "$p4" State)" = '"queued"' ] || fail "job 4 not queued behind job 3: $(prop "$p4" State)"
+[ "$(prop "$p5" State)" = '"running"' ] || fail "job 5 (other unit) not running beside job 3: $(prop "$p5" State)"
 "$HB" cancel 4
 [ "$(prop "$p4" State)" = '"cancelled"' ] || fail "job 4 not cancelled"
 "$HB" cancel "$p3"
@@ -173,5 +237,22 @@ done
 [ "$(prop "$p3" State)" = '"cancelled"' ] || fail "job 3 not cancelled: $(prop "$p3" State)"
 [ "$(prop "$p3" ExitCode)" = 130 ] || fail "cancelled job's exit code $(prop "$p3" ExitCode)"
 [ "$(ctl systemctl is-active "$unit")" = active ] || fail "original not active after the cancel"
-[ -z "$(copies)" ] || fail "copies left behind after the cancel: $(copies)"
+[ -z "$(copies)" ] || [ "$(prop "$p5" State)" = '"running"' ] || fail "copies left behind after the cancel: $(copies)"
+for _ in $(seq 1 600); do
+    [ "$(prop "$p5" State)" = '"running"' ] || break
+    sleep 0.1
+done
+[ "$(prop "$p5" State)" = '"done"' ] || fail "job 5 ended $(prop "$p5" State): $(prop "$p5" Error)"
+[ -z "$(copies)" ] || fail "copies left behind: $(copies)"
+echo "== idle exit: with idle-timeout 3 the daemon leaves; the next call starts it again"
+mkdir -p "$HB_ROOT/etc/harden-bisect"
+echo "idle-timeout: 3" >"$HB_ROOT/etc/harden-bisect/daemon.yaml"
+ctl systemctl restart harden-bisectd.service
+for _ in $(seq 1 100); do
+    [ "$(ctl systemctl is-active harden-bisectd.service || true)" = inactive ] && break
+    sleep 0.1
+done
+[ "$(ctl systemctl is-active harden-bisectd.service || true)" = inactive ] ||
+    fail "daemon still $(ctl systemctl is-active harden-bisectd.service) after 3 s idle"
+"$HB" jobs | grep -qE "^5 +$unit2 +done" || fail "jobs after the idle exit: $("$HB" jobs)"
 echo "PASS"
