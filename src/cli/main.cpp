@@ -27,8 +27,8 @@
 #include "isolation_options.hpp"
 #include "lint_command.hpp"
 #include "plan_command.hpp"
-#include "verify_command.hpp"
 #include "submit_command.hpp"
+#include "verify_command.hpp"
 
 namespace {
 
