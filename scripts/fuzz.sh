@@ -106,7 +106,9 @@ compile_one() {
 
 # The loader, the assignment model it validates with, and the property values that model uses.
 sources=("$root"/tests/fuzz/catalogue_fuzzer.cpp "$root"/src/catalogue/*.cpp
-  "$root"/src/core/assignment*.cpp "$root"/src/core/property.cpp)
+  "$root"/src/core/assignment*.cpp "$root"/src/core/property.cpp "$root"/src/core/text.cpp
+  "$root"/src/core/capabilities.cpp "$root"/src/core/option_groups.cpp
+  "$root"/src/core/settings_table.cpp)
 newest_header=$(find "$root/include" "$root/src/catalogue" "$root/src/core" -name '*.hpp' \
   -printf '%T@\n' | sort -n | tail -n1)
 objects=()
