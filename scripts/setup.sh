@@ -22,6 +22,8 @@ packages=(
     systemd-container dbus-user-session libpam-systemd python3 curl
     # tests: JSON Schema validation of reports (tests/integration/plan_test.py)
     python3-jsonschema
+    # tests: the daemon test calls its D-Bus API with gdbus (wrong signatures, raw arguments)
+    libglib2.0-bin
     iproute2 util-linux procps psmisc coreutils findutils passwd
     # man pages (built from man/*.scd) and the Debian package (scripts/deb-check.sh; debian/control's
     # Build-Depends are a subset of this list)
