@@ -57,6 +57,10 @@ std::string dropin_path(const std::string& root, const std::string& unit);
 // the file or as its directory. On any failure the old file is intact and no temp file is left.
 Status write_file_atomically(const std::string& path, const std::string& content);
 
+// Writes a command's output: "" writes nothing, "-" is stdout, a device or pipe (/dev/null, a
+// FIFO) is written in place (a rename would replace the node), a path is written atomically.
+Status write_output(const std::string& path, const std::string& content);
+
 // The whole content of a file; an Error (kInternal, naming the path) when it cannot be read.
 Result<std::string> read_file(const std::string& path);
 

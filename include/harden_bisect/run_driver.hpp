@@ -9,6 +9,7 @@
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/clock.hpp"
 #include "harden_bisect/interrupt.hpp"
+#include "harden_bisect/probe_runner.hpp"
 #include "harden_bisect/result.hpp"
 #include "harden_bisect/run_report.hpp"
 #include "harden_bisect/search.hpp"
@@ -85,6 +86,9 @@ struct RunPorts {
 // path (error, exception from a port, cancellation) the copies of this run are stopped and an
 // original the run stopped is started again. Keeps no state between calls: a process may run
 // it any number of times, one run per unit at a time (the state directory's lock).
+// The run's probes as the probe runner takes them (each argv, as the probe user).
+std::vector<ProbeSpec> probe_specs(const RunConfig& config);
+
 Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
                                 RunPorts ports);
 

@@ -135,25 +135,6 @@ Status validate(CliOptions& o) {
   return first;
 }
 
-Status write_output(const std::string& path, const std::string& content) {
-  if (path.empty()) return {};
-  if (path == "-") {
-    std::cout << content << std::flush;
-    return {};
-  }
-  // Devices and pipes (/dev/null, /dev/stdout, a FIFO) are written in place: renaming a temp
-  // file over them would replace the device node itself.
-  struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    out.flush();
-    if (!out) return Error{"cannot write " + path, ErrorKind::kInternal};
-    return {};
-  }
-  return write_file_atomically(path, content);
-}
-
 // Every option, its help text and its default, in the groups --help shows; `o` carries the
 // defaults.
 void define_options(CLI::App& app, CliOptions& o) {
@@ -447,19 +428,6 @@ Status check_maximal_result(const RunReport& report) {
     }
   }
   return {};
-}
-
-// The probes as the run gives them to --apply.
-std::vector<ProbeSpec> probe_specs(const RunConfig& run) {
-  std::vector<ProbeSpec> specs;
-  for (const auto& argv : run.probes) {
-    ProbeSpec spec;
-    spec.argv = argv;
-    spec.run_as_uid = run.probe_uid;
-    spec.run_as_gid = run.probe_gid;
-    specs.push_back(std::move(spec));
-  }
-  return specs;
 }
 
 // The main command: connect, run, write the reports, check maximality, --apply.

@@ -54,24 +54,6 @@ std::string score(double value) {
   return out.str();
 }
 
-Status write_to(const std::string& path, const std::string& content) {
-  if (path.empty()) return {};
-  if (path == "-") {
-    std::cout << content << std::flush;
-    return {};
-  }
-  // A device or pipe (/dev/null, a FIFO) is written in place: a rename would replace the node.
-  struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    out.flush();
-    if (!out) return Error{"cannot write " + path, ErrorKind::kInternal};
-    return {};
-  }
-  return write_file_atomically(path, content);
-}
-
 }  // namespace
 
 int submit_command(int argc, char** argv) {
@@ -173,8 +155,8 @@ int submit_command(int argc, char** argv) {
                 << " -> " << score(job->exposure_after) << "\n  trials    " << job->trials_done
                 << "\n";
     }
-    if (auto s = write_to(output, job->dropin); !s) return fail(s.error());
-    if (auto s = write_to(json_path, job->result); !s) return fail(s.error());
+    if (auto s = write_output(output, job->dropin); !s) return fail(s.error());
+    if (auto s = write_output(json_path, job->result); !s) return fail(s.error());
   }
   if (finished->exit_code != 0) {
     std::cerr << "harden-bisect: "

@@ -12,25 +12,7 @@
 #include "harden_bisect/verify.hpp"
 
 namespace hb {
-namespace {
-
-Status write_to(const std::string& path, const std::string& content) {
-  if (path.empty()) return {};
-  if (path == "-") {
-    std::cout << content << std::flush;
-    return {};
-  }
-  struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    if (!out.flush()) return Error{"cannot write " + path, ErrorKind::kInternal};
-    return {};
-  }
-  return write_file_atomically(path, content);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<int> run_verify(const RunConfig& config, const Catalogue& catalogue, RunPorts ports,
                        const VerifyOutputs& outputs) {
@@ -39,16 +21,17 @@ Result<int> run_verify(const RunConfig& config, const Catalogue& catalogue, RunP
   report->run.tool_version = HB_VERSION;
 
   if (outputs.json_mode == "off") {
-    if (auto s = write_to("-", render_verify_text(*report)); !s) return s.error();
+    if (auto s = write_output("-", render_verify_text(*report)); !s) return s.error();
   } else {
-    if (auto s = write_to("-", render_verify_json(*report, outputs.json_mode == "pretty")); !s)
+    if (auto s = write_output("-", render_verify_json(*report, outputs.json_mode == "pretty")); !s)
       return s.error();
   }
-  if (auto s = write_to(outputs.json_path, render_verify_json(*report, true)); !s) return s.error();
+  if (auto s = write_output(outputs.json_path, render_verify_json(*report, true)); !s)
+    return s.error();
   if (report->passes_as_shipped) {
     const auto dropin = render_dropin_file(report->run, dropin_header(outputs.probe_lines));
-    if (auto s = write_to(outputs.dropin_path, dropin); !s) return s.error();
-    if (auto s = write_to(outputs.junit_path, render_junit(report->run)); !s) return s.error();
+    if (auto s = write_output(outputs.dropin_path, dropin); !s) return s.error();
+    if (auto s = write_output(outputs.junit_path, render_junit(report->run)); !s) return s.error();
   }
   return verify_exit_code(*report);
 }

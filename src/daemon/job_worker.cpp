@@ -5,21 +5,6 @@
 #include "harden_bisect/sdbus_systemd_client.hpp"
 
 namespace hb::daemon {
-namespace {
-
-std::vector<ProbeSpec> probe_specs(const RunConfig& run) {
-  std::vector<ProbeSpec> specs;
-  for (const auto& argv : run.probes) {
-    ProbeSpec spec;
-    spec.argv = argv;
-    spec.run_as_uid = run.probe_uid;
-    spec.run_as_gid = run.probe_gid;
-    specs.push_back(std::move(spec));
-  }
-  return specs;
-}
-
-}  // namespace
 
 JobOutcome run_job(const RunConfig& config, const Catalogue& catalogue,
                    const std::vector<std::string>& probe, const CancellationToken& cancel,

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "harden_bisect/probe_until_healthy.hpp"
@@ -164,6 +165,23 @@ Status write_file_atomically(const std::string& path, const std::string& content
     close(dfd);
   }
   return {};
+}
+
+Status write_output(const std::string& path, const std::string& content) {
+  if (path.empty()) return {};
+  if (path == "-") {
+    std::cout << content << std::flush;
+    return {};
+  }
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    out.flush();
+    if (!out) return Error{"cannot write " + path, ErrorKind::kInternal};
+    return {};
+  }
+  return write_file_atomically(path, content);
 }
 
 Result<std::string> read_file(const std::string& path) {

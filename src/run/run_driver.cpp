@@ -224,13 +224,7 @@ SearchInputs search_inputs(const RunConfig& config, const std::vector<PlannedOpt
     in.rungs.emplace_back();
     for (auto r : p.rungs) in.rungs.back().push_back(p.option->rungs[r].assignments);
   }
-  for (const auto& argv : config.probes) {
-    ProbeSpec spec;
-    spec.argv = argv;
-    spec.run_as_uid = config.probe_uid;
-    spec.run_as_gid = config.probe_gid;
-    in.probes.push_back(spec);
-  }
+  in.probes = probe_specs(config);
   return in;
 }
 
@@ -402,6 +396,18 @@ void check_maximality(const SearchResult& result, Oracle& oracle, const TrialObs
 }
 
 }  // namespace
+
+std::vector<ProbeSpec> probe_specs(const RunConfig& config) {
+  std::vector<ProbeSpec> specs;
+  for (const auto& argv : config.probes) {
+    ProbeSpec spec;
+    spec.argv = argv;
+    spec.run_as_uid = config.probe_uid;
+    spec.run_as_gid = config.probe_gid;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
 
 const char* to_string(RunPhase phase) {
   switch (phase) {
