@@ -34,4 +34,5 @@ gcov_options=(--root "$root" --object-directory "$out" "${filters[@]}"
 gcovr "${gcov_options[@]}" --branches --output "$out/coverage.txt"
 gcovr "${gcov_options[@]}" --html-details "$out/coverage.html"
 cat "$out/coverage.txt"
-gcovr "${gcov_options[@]}" --print-summary --output /dev/null
+# gcovr replaces its --output file (a new regular file): never point it at /dev/null.
+gcovr "${gcov_options[@]}" --print-summary --output "$out/coverage-summary.txt"
