@@ -51,7 +51,7 @@ failures=0
 fail() { echo "deb-check.sh: FAIL: $*" >&2; failures=$((failures + 1)); }
 version=$(/usr/bin/harden-bisect --version) || fail "harden-bisect --version"
 echo "deb-check.sh: $version"
-for page in "harden-bisect" "5 harden-bisect-catalogue"; do
+for page in "harden-bisect" "5 harden-bisect-catalogue" "5 harden-bisect-plan"; do
     # shellcheck disable=SC2086  # "5 NAME" is section and name
     out=$(MANPAGER=cat MANWIDTH=80 man $page 2>&1) || fail "man $page: $out"
     printf '%s\n' "$out" | head -n 5

@@ -36,6 +36,8 @@ struct ReportContext {
   std::string systemd_version;      // "252 (252.39-1~deb12u1)"
   std::vector<std::string> probes;  // probe command lines as given
   std::string dropin;               // the drop-in text written for this run
+  std::string scored_by;            // "built-in systemd 252 model", "systemd-analyze 255"
+  std::string scoring_note;         // why scores follow 252's table on another systemd
 };
 
 // JSON report format version (the `format_version` field); bump on incompatible changes.

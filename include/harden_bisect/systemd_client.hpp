@@ -97,6 +97,9 @@ class SystemdClient {
 
   // Names of loaded units starting with `prefix`.
   virtual Result<std::vector<std::string>> list_units(const std::string& prefix) = 0;
+
+  // The manager's Version property, as it reports it ("252.39-1~deb12u1").
+  virtual Result<std::string> manager_version() = 0;
 };
 
 // Reads a unit's journal lines by invocation id (sd-journal).

@@ -18,6 +18,7 @@
 #include "cli_conventions.hpp"
 #include "harden_bisect/apply.hpp"
 #include "harden_bisect/catalogue.hpp"
+#include "harden_bisect/exposure_scoring.hpp"
 #include "harden_bisect/interrupt.hpp"
 #include "harden_bisect/report_writers.hpp"
 #include "harden_bisect/retrying_systemd_client.hpp"
@@ -406,8 +407,10 @@ std::vector<std::string> probe_lines(const CliOptions& o) {
 
 // The drop-in, JSON and JUnit reports, each where the options say. stdout gets the drop-in, or
 // with --json=pretty|short the JSON report (which carries the drop-in text).
-Status write_reports(const CliOptions& o, const RunReport& report, const std::string& dropin) {
-  const ReportContext context{"", probe_lines(o), dropin};
+Status write_reports(const CliOptions& o, const RunReport& report, const std::string& dropin,
+                     const ExposureScoring& scoring) {
+  const ReportContext context{scoring.manager_version, probe_lines(o), dropin, scoring.scored_by(),
+                              scoring.note()};
   const bool json_on_stdout = o.json_mode != "off";
   const std::string dropin_path = o.output.empty() ? (json_on_stdout ? "" : "-") : o.output;
   if (auto s = write_output(dropin_path, dropin); !s) return s;
@@ -417,6 +420,20 @@ Status write_reports(const CliOptions& o, const RunReport& report, const std::st
   }
   if (auto s = write_output(o.json_path, render_json(report, context)); !s) return s;
   return write_output(o.junit_path, render_junit(report));
+}
+
+// With the target's own systemd-analyze (another systemd than 252), its scores replace the
+// model's; when that fails, the model's stay and `scoring` says so.
+void rescore(ExposureScoring& scoring, SystemdClient& systemd, ProbeRunner& probes,
+             const std::vector<std::string>& probe_commands, RunReport& report) {
+  if (scoring.source != ScoringSource::kTargetAnalyze) return;
+  const auto draft = render_dropin_file(report, dropin_header(probe_commands));
+  auto info = systemd.load_unit(report.unit);
+  Status s = info ? rescore_with_analyze(scoring, *info, draft, probes, report) : info.error();
+  if (s) return;
+  spdlog::warn("{}: {}", scoring.analyze, s.error().message);
+  scoring.source = ScoringSource::kBuiltin252Only;
+  std::cerr << "harden-bisect: " << scoring.note() << "\n";
 }
 
 // A rejected rung that passes on top of the final set means the result is not maximal.
@@ -441,15 +458,21 @@ Status harden(const CliOptions& o, const Catalogue& catalogue, const Cancellatio
   const bool tty = isatty(STDERR_FILENO);
   if (auto s = check_earlier_dropin(o, *systemd); !s) return s;
 
+  // The systemd the scores follow: 252's model, or the target's own systemd-analyze.
+  auto scoring =
+      decide_exposure_scoring(*systemd, probes, systemd_analyze_candidates(o.root), o.root);
+  if (!o.quiet && !scoring.note().empty()) std::cerr << "harden-bisect: " << scoring.note() << "\n";
+
   TerminalProgress progress(o.quiet, tty, o.color);
   auto report =
       run_hardening(o.run, catalogue, {*systemd, probes, journal.get(), &cancel, &progress});
   if (!report) return report.error();
   report->tool_version = HB_VERSION;
+  rescore(scoring, *systemd, probes, probe_lines(o), *report);
 
   if (!o.quiet) print_summary(std::cerr, *report, o.color);
   const auto dropin = render_dropin_file(*report, dropin_header(probe_lines(o)));
-  if (auto s = write_reports(o, *report, dropin); !s) return s;
+  if (auto s = write_reports(o, *report, dropin, scoring); !s) return s;
   if (auto s = check_maximal_result(*report); !s) return s;
   if (!o.apply) return {};
   return apply_dropin({o.run.unit, o.root, dropin, probe_specs(o.run), o.run.timing},

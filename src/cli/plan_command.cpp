@@ -21,8 +21,10 @@
 #include "harden_bisect/apply.hpp"
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/ci_writers.hpp"
+#include "harden_bisect/exposure_scoring.hpp"
 #include "harden_bisect/interrupt.hpp"
 #include "harden_bisect/plan.hpp"
+#include "harden_bisect/plan_discover.hpp"
 #include "harden_bisect/plan_outputs.hpp"
 #include "harden_bisect/plan_runner.hpp"
 #include "harden_bisect/report_writers.hpp"
@@ -30,6 +32,7 @@
 #include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/sdbus_systemd_client.hpp"
+#include "harden_bisect/weak_probe.hpp"
 
 namespace hb {
 namespace {
@@ -78,24 +81,6 @@ std::string command_line(const std::vector<std::string>& argv) {
   return out;
 }
 
-// The manager's version ("252.39-1~deb12u1") as busctl reports it; empty when unknown. Read
-// through busctl so it names the manager we talk to (DBUS_SYSTEM_BUS_ADDRESS), not a binary.
-std::string manager_version() {
-  FILE* pipe = popen(
-      "busctl --system get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 "
-      "org.freedesktop.systemd1.Manager Version 2>/dev/null",
-      "r");
-  if (!pipe) return "";
-  char buf[256] = {};
-  std::string out;
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  pclose(pipe);
-  const auto first = out.find('"');
-  const auto last = out.rfind('"');
-  if (first == std::string::npos || last <= first) return "";
-  return out.substr(first + 1, last - first - 1);
-}
-
 Status write_text(const fs::path& path, const std::string& content) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -107,6 +92,7 @@ Status write_text(const fs::path& path, const std::string& content) {
 Result<RunConfig> resolve(const PlanUnit& entry, const RunConfig& base) {
   RunConfig config = run_config_for(entry, base);
   for (auto& argv : config.probes) {
+    argv[0] = resolve_probe_path(argv[0]);  // a bare name may be a bundled probe (unit-active)
     if (auto problem = probe_path_problem(argv[0])) return Error{*problem, ErrorKind::kBadInput};
     char resolved[PATH_MAX];
     if (realpath(argv[0].c_str(), resolved)) argv[0] = resolved;
@@ -194,7 +180,10 @@ int plan_run(PlanCliOptions& o) {
   summary.tool_version = HB_VERSION;
   summary.plan = o.plan_path;
   if (!o.shard.empty()) summary.shards = {shard.text()};
-  summary.systemd_version = manager_version();
+  // The systemd the scores follow: 252's model, or the target's own systemd-analyze.
+  auto scoring = decide_exposure_scoring(*systemd, probes, systemd_analyze_candidates(""), "");
+  summary.systemd_version = scoring.manager_version;
+  if (!o.quiet && !scoring.note().empty()) std::cerr << "harden-bisect: " << scoring.note() << "\n";
   summary.threshold = o.threshold;
   summary.baseline = o.baseline;
 
@@ -221,7 +210,17 @@ int plan_run(PlanCliOptions& o) {
     TrialLines lines(o.quiet);
     RunPorts ports{*systemd, probes, journal.get(), &plan_cancel(), &lines};
     auto report = run_hardening(*config, *catalogue, ports);
-    if (report) report->tool_version = HB_VERSION;
+    if (!report) return report;
+    report->tool_version = HB_VERSION;
+    if (scoring.source == ScoringSource::kTargetAnalyze) {
+      auto info = systemd->load_unit(entry.unit);
+      std::vector<std::string> commands;
+      for (const auto& argv : entry.probes) commands.push_back(command_line(argv));
+      const auto draft = render_dropin_file(*report, dropin_header(commands));
+      Status s = info ? rescore_with_analyze(scoring, *info, draft, probes, *report) : info.error();
+      if (!s)
+        spdlog::warn("{}: scores follow systemd 252's table: {}", entry.unit, s.error().message);
+    }
     return report;
   };
   auto write_unit = [&](const PlanUnit& entry, UnitSummary& unit, const RunReport* report) {
@@ -232,6 +231,8 @@ int plan_run(PlanCliOptions& o) {
     DropinHeader header = dropin_header(probe_lines);
     ReportContext context;
     context.systemd_version = summary.systemd_version;
+    context.scored_by = scoring.scored_by();
+    context.scoring_note = scoring.note();
     context.probes = header.probes;
     context.dropin = render_dropin_file(*report, header);
     unit.dropin_file = entry.unit + "/50-harden-bisect.conf";
@@ -284,6 +285,29 @@ int plan_merge(PlanCliOptions& o) {
   return finish(*merged, o);
 }
 
+// Every service loaded on the host, as a plan on stdout (the decisions: plan_discover.cpp).
+int plan_discover() {
+  auto systemd = connect_system_manager();
+  if (!systemd) return fail(systemd.error());
+  auto names = (*systemd)->list_units("");
+  if (!names) return fail(names.error());
+  std::vector<UnitInfo> units;
+  for (const auto& name : *names) {
+    if (name.size() < 8 || name.compare(name.size() - 8, 8, ".service") != 0) {
+      units.push_back(UnitInfo{name, "", "", "", "", "", {}, {}});  // counted, never run
+      continue;
+    }
+    auto info = (*systemd)->load_unit(name);
+    if (!info) return fail(info.error());
+    units.push_back(std::move(*info));
+  }
+  auto version = (*systemd)->manager_version();
+  auto text = render_discovered_plan(std::move(units), version ? *version : "");
+  if (!text) return fail(text.error());
+  std::cout << *text;
+  return 0;
+}
+
 int plan_validate(const PlanCliOptions& o) {
   std::vector<std::string> problems;
   auto plan = load_plan(o.plan_path, &problems);
@@ -323,6 +347,12 @@ int plan_command(int argc, char** argv) {
   merge->add_option("--out", o.out, "Output directory")->required();
   merge->add_option("--sarif", o.sarif_path, "Also write the SARIF 2.1.0 results here");
   merge->add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
+  auto* discover = app.add_subcommand(
+      "discover",
+      "Write a plan for every running service of this host to stdout, with the weak default "
+      "probe (the copy stays active for " +
+          std::to_string(kDiscoverSettle.count()) +
+          " s); services left out are named with the reason");
   auto* validate = app.add_subcommand("validate", "Check PLAN.yaml and list every problem");
   validate->add_option("plan", o.plan_path, "Plan file")->required();
   app.footer(
@@ -335,6 +365,7 @@ int plan_command(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
   }
   if (validate->parsed()) return plan_validate(o);
+  if (discover->parsed()) return plan_discover();
   spdlog::set_default_logger(spdlog::stderr_color_mt("harden-bisect"));
   spdlog::set_pattern("%^%l%$: %v");
   spdlog::set_level(o.quiet ? spdlog::level::err : spdlog::level::info);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "harden_bisect/plan_outputs.hpp"
+#include "harden_bisect/weak_probe.hpp"
 
 namespace hb {
 namespace {
@@ -45,6 +46,7 @@ Json unit_json(const UnitSummary& u) {
           {"user", u.user},
           {"status", to_string(u.status)},
           {"probes", u.probes},
+          {"weak_probes", weak_probe_notes(u.probes)},  // derived from probes, not parsed back
           {"ceiling", u.ceiling ? Json(*u.ceiling) : Json(nullptr)},
           {"exposure_before_tenths", optional_number(u.before_tenths)},
           {"exposure_after_tenths", optional_number(u.after_tenths)},

@@ -4,6 +4,7 @@
 
 #include "harden_bisect/exposure.hpp"
 #include "harden_bisect/plan_outputs.hpp"
+#include "harden_bisect/weak_probe.hpp"
 
 namespace hb {
 namespace {
@@ -34,6 +35,14 @@ std::string reason(const UnitSummary& u) {
   return u.error;
 }
 
+// The result column: the status, why it is not green, and a warning for a weak probe.
+std::string result_text(const UnitSummary& u) {
+  std::string out = to_string(u.status);
+  if (u.status != UnitOutcome::kPassed) out += ": " + cell(reason(u));
+  if (!weak_probe_notes(u.probes).empty()) out += " (weak probe)";
+  return out;
+}
+
 std::string pad(const std::string& text, std::size_t width) {
   return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
 }
@@ -59,9 +68,15 @@ std::string render_summary_markdown(const PlanSummary& s) {
   for (const auto& u : s.units) {
     out << "| `" << cell(u.unit) << "`" << (u.user ? " (user)" : "") << " | "
         << exposure_text(u.before_tenths) << " | " << exposure_text(u.after_tenths) << " | "
-        << u.kept.size() << " | " << u.rejected.size() << " | " << to_string(u.status);
-    if (u.status != UnitOutcome::kPassed) out << ": " << cell(reason(u));
-    out << " |\n";
+        << u.kept.size() << " | " << u.rejected.size() << " | " << result_text(u) << " |\n";
+  }
+  bool weak_heading = false;
+  for (const auto& u : s.units) {
+    for (const auto& note : weak_probe_notes(u.probes)) {
+      if (!weak_heading) out << "\n### Weak probes\n\n";
+      weak_heading = true;
+      out << "- `" << cell(u.unit) << "`: " << cell(note) << "\n";
+    }
   }
   bool heading = false;
   for (const auto& u : s.units) {
@@ -94,8 +109,7 @@ void print_plan_table(std::ostream& out, const std::vector<UnitSummary>& units, 
         colour = "\033[33m";
         break;
     }
-    std::string result = to_string(u.status);
-    if (u.status != UnitOutcome::kPassed) result += ": " + cell(reason(u));
+    const std::string result = result_text(u);
     out << pad(u.unit + (u.user ? " (user)" : ""), width) << pad(exposure_text(u.before_tenths), 17)
         << pad(exposure_text(u.after_tenths), 17) << pad(std::to_string(u.kept.size()), 6)
         << pad(std::to_string(u.rejected.size()), 10) << (tty ? colour : "") << result

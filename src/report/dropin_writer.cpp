@@ -8,6 +8,7 @@
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/option_groups.hpp"
 #include "harden_bisect/report_writers.hpp"
+#include "harden_bisect/weak_probe.hpp"
 #include "report_text.hpp"
 
 namespace hb {
@@ -57,7 +58,10 @@ void header(std::ostream& out, const RunReport& report, const DropinHeader& h) {
             "WARNING: the service did NOT pass its health probe reliably with all of these "
             "settings together; test before installing.");
   }
-  for (const auto& probe : h.probes) evidence(out, "Probe: " + probe);
+  for (const auto& probe : h.probes) {
+    evidence(out, "Probe: " + probe);
+    if (auto why = weak_probe_reason(probe)) comment(out, "WARNING: " + *why + ".");
+  }
   comment(out, "Exposure (systemd-analyze security): " + report.before.score_text() + " " +
                    report.before.level() + " before, " + report.after.score_text() + " " +
                    report.after.level() + " with this file.");

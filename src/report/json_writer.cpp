@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harden_bisect/report_writers.hpp"
+#include "harden_bisect/weak_probe.hpp"
 #include "report_text.hpp"
 
 namespace hb {
@@ -69,7 +70,10 @@ std::string render_json(const RunReport& report, const ReportContext& context, b
       {"trial_count", report.trials.size()},
       {"systemd_version", text_or_null(context.systemd_version)},
       {"probes", context.probes},
+      {"weak_probes", weak_probe_notes(context.probes)},
       {"dropin", text_or_null(context.dropin)},
+      {"exposure_scored_by", text_or_null(context.scored_by)},
+      {"exposure_note", text_or_null(context.scoring_note)},
       {"exposure", {{"before", exposure(report.before)}, {"after", exposure(report.after)}}},
       {"kept", Json::array()},
       {"rejected", Json::array()},

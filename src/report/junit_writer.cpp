@@ -7,6 +7,7 @@
 #include "harden_bisect/ci_writers.hpp"
 #include "harden_bisect/exposure.hpp"
 #include "harden_bisect/report_writers.hpp"
+#include "harden_bisect/weak_probe.hpp"
 #include "report_text.hpp"
 
 namespace hb {
@@ -87,6 +88,7 @@ std::string system_out(const UnitSummary& u) {
     out += "probes:\n";
     for (const auto& p : u.probes) out += "  " + p + "\n";
   }
+  for (const auto& note : weak_probe_notes(u.probes)) out += "WARNING: " + note + "\n";
   out += "kept (" + std::to_string(u.kept.size()) + "):\n";
   for (const auto& k : u.kept) out += "  " + k.setting + "\n";
   out += "rejected (" + std::to_string(u.rejected.size()) + "; the service needs these off):\n";

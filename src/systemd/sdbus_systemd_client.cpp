@@ -365,6 +365,14 @@ class SdbusSystemdClient final : public SystemdClient {
     }
   }
 
+  Result<std::string> manager_version() override {
+    try {
+      return manager_->getProperty("Version").onInterface(kManager).get<std::string>();
+    } catch (const sdbus::Error& e) {
+      return bus_error(e, "while reading the manager's Version");
+    }
+  }
+
   Result<std::vector<std::string>> list_units(const std::string& prefix) override {
     using UnitRow =
         sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,

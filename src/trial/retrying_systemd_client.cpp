@@ -40,6 +40,9 @@ class RetryingSystemdClient final : public SystemdClient {
   Status reload() override {
     return retry([&] { return inner_->reload(); });
   }
+  Result<std::string> manager_version() override {
+    return retry([&] { return inner_->manager_version(); });
+  }
   Result<std::vector<std::string>> list_units(const std::string& prefix) override {
     return retry([&] { return inner_->list_units(prefix); });
   }

@@ -112,6 +112,7 @@ enum class SystemdMethod {
   kStart,
   kReload,
   kListUnits,
+  kManagerVersion,
 };
 
 struct SystemdCall {
@@ -167,6 +168,12 @@ class FakeSystemdClient final : public SystemdClient {
   // The manager re-executes: the next `calls` calls of any method fail with a retryable error.
   FakeSystemdClient& reexec_for(int calls) {
     reexec_calls_ = calls;
+    return *this;
+  }
+
+  // The manager's Version property (default: the systemd the exposure model follows).
+  FakeSystemdClient& version(std::string version) {
+    version_ = std::move(version);
     return *this;
   }
 
@@ -340,6 +347,11 @@ class FakeSystemdClient final : public SystemdClient {
     return {};
   }
 
+  Result<std::string> manager_version() override {
+    if (auto e = called(SystemdMethod::kManagerVersion, "")) return *e;
+    return version_;
+  }
+
   Result<std::vector<std::string>> list_units(const std::string& prefix) override {
     if (auto e = called(SystemdMethod::kListUnits, prefix)) return *e;
     std::vector<std::string> out;
@@ -403,6 +415,7 @@ class FakeSystemdClient final : public SystemdClient {
   std::map<SystemdMethod, std::deque<std::optional<Error>>> failures_;
   int reexec_calls_ = 0;
   std::set<std::string> known_;
+  std::string version_ = "252.39-1~deb12u1";
   std::optional<std::map<std::string, std::string>> copy_dump_;
   std::vector<SystemdCall> calls_;
   std::vector<std::string> started_copies_;
