@@ -51,6 +51,8 @@ struct VerifyReport {
   std::vector<VerifyFinding> further;     // (b) options the unit does not have at all
   std::vector<VerifyFinding> strengthen;  // (c) its own settings, one rung (or more) higher
   RunReport run;                          // the whole search, for the JSON and JUnit reports
+  std::string systemd_version;            // the manager's Version; "" when unreadable
+  std::string exposure_note;              // on a systemd other than 252: scores follow 252's table
 };
 
 // Splits a finished run's kept options into (b) and (c): an option is (c) when the unit as

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harden_bisect/assignment.hpp"
+#include "harden_bisect/exposure_scoring.hpp"
 #include "harden_bisect/trial_oracle.hpp"
 #include "harden_bisect/unit_snapshot.hpp"
 
@@ -111,6 +112,9 @@ VerifyReport classify_findings(const RunReport& run, const Catalogue& catalogue)
 
 Result<VerifyReport> verify_unit(const RunConfig& config, const Catalogue& catalogue,
                                  RunPorts ports) {
+  // Gains are measured on copies and scored by the built-in model only (no systemd-analyze
+  // candidates): on another systemd than 252 the report says so in one line.
+  const auto scoring = decide_exposure_scoring(ports.systemd, ports.probes, {}, "");
   auto run = run_hardening(config, catalogue, ports);
   if (!run && run.error().kind != ErrorKind::kBaselineFailed) return run.error();
   auto unit = snapshot_unit(ports.systemd, config.unit);
@@ -120,9 +124,13 @@ Result<VerifyReport> verify_unit(const RunConfig& config, const Catalogue& catal
     failed.unit = config.unit;
     failed.shipped_evidence = run.error().message;
     failed.shipped = failed.hardened = score(unit->security, *unit);
+    failed.systemd_version = scoring.manager_version;
+    failed.exposure_note = scoring.note();
     return failed;
   }
   auto report = classify_findings(*run, catalogue);
+  report.systemd_version = scoring.manager_version;
+  report.exposure_note = scoring.note();
 
   // Each finding's exposure alone: one copy each, started, read and stopped (no probe).
   Clock& clock = ports.clock ? *ports.clock : SteadyClock::instance();
@@ -159,6 +167,7 @@ int verify_exit_code(const VerifyReport& report) {
 std::string render_verify_text(const VerifyReport& r) {
   std::ostringstream out;
   out << "harden-bisect verify " << r.unit << "\n";
+  if (!r.exposure_note.empty()) out << "note: " << r.exposure_note << "\n";
   if (!r.passes_as_shipped) {
     out << "(a) as shipped   FAILS its probe: " << r.shipped_evidence << "\n";
     out << "    exposure     " << exposure_text(r.shipped) << "\n";
@@ -188,15 +197,18 @@ std::string render_verify_json(const VerifyReport& r, bool pretty) {
   Json further = Json::array(), strengthen = Json::array();
   for (const auto& f : r.further) further.push_back(finding_json(f));
   for (const auto& f : r.strengthen) strengthen.push_back(finding_json(f));
-  Json doc = {{"format_version", kVerifyFormatVersion},
-              {"unit", r.unit},
-              {"passes_as_shipped", r.passes_as_shipped},
-              {"evidence", r.shipped_evidence.empty() ? Json(nullptr) : Json(r.shipped_evidence)},
-              {"exposure",
-               {{"shipped", exposure_json(r.shipped)}, {"hardened", exposure_json(r.hardened)}}},
-              {"further", further},
-              {"strengthen", strengthen},
-              {"exit_code", verify_exit_code(r)}};
+  Json doc = {
+      {"format_version", kVerifyFormatVersion},
+      {"unit", r.unit},
+      {"passes_as_shipped", r.passes_as_shipped},
+      {"evidence", r.shipped_evidence.empty() ? Json(nullptr) : Json(r.shipped_evidence)},
+      {"systemd_version", r.systemd_version.empty() ? Json(nullptr) : Json(r.systemd_version)},
+      {"exposure_note", r.exposure_note.empty() ? Json(nullptr) : Json(r.exposure_note)},
+      {"exposure",
+       {{"shipped", exposure_json(r.shipped)}, {"hardened", exposure_json(r.hardened)}}},
+      {"further", further},
+      {"strengthen", strengthen},
+      {"exit_code", verify_exit_code(r)}};
   return doc.dump(pretty ? 2 : -1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -112,3 +112,9 @@ TEST_CASE("loading a missing unit reports not-found") {
   REQUIRE(info.ok());
   CHECK(info->load_state == "not-found");
 }
+
+TEST_CASE("the manager's Version is read over the bus: the sandbox runs systemd 252") {
+  auto version = client().manager_version();
+  REQUIRE_MESSAGE(version.ok(), (version.ok() ? "" : version.error().message));
+  CHECK(version->rfind("252", 0) == 0);
+}

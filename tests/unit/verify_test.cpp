@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "harden_bisect/assignment.hpp"
 
 namespace hb {
@@ -91,6 +93,20 @@ TEST_SUITE("verify") {
       CHECK(end - start <= 100);
       start = end + 1;
     }
+  }
+
+  TEST_CASE("the manager's version is in the verify JSON; on another systemd, one note line") {
+    auto report = classify_findings(run_keeping(shipped({}), {"UMask"}), builtin());
+    report.systemd_version = "252.39-1~deb12u1";
+    auto json = nlohmann::json::parse(render_verify_json(report, false));
+    CHECK(json.at("systemd_version") == "252.39-1~deb12u1");
+    CHECK(json.at("exposure_note").is_null());
+    CHECK(render_verify_text(report).find("note:") == std::string::npos);
+    report.systemd_version = "255.4-1";
+    report.exposure_note = "the manager is 255.4-1 ...: exposure scores follow systemd 252's table";
+    json = nlohmann::json::parse(render_verify_json(report, false));
+    CHECK(json.at("exposure_note") == report.exposure_note);
+    CHECK(render_verify_text(report).find("\nnote: the manager is 255.4-1") != std::string::npos);
   }
 }
 
