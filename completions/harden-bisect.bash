@@ -3,7 +3,7 @@
 _harden_bisect_options_with_value='-p --probe --probe-user --probe-timeout --settle
     --start-timeout --stop-timeout --confirm --retries --catalogue --only --skip -o --output
     --json --json-file --junit --root --state-dir'
-_harden_bisect_flags='--retries-all --full-settle --stop-original --trace --no-trace --check-maximal --apply --resume --list-options --no-pager -v
+_harden_bisect_flags='--retries-all --full-settle --stop-original --trace --no-trace --repairs --no-repairs --check-maximal --apply --resume --list-options --no-pager -v
     --verbose -q --quiet --version -h --help'
 
 # Subcommands (first word) and their options; docs_test.sh checks each list against

@@ -1,6 +1,7 @@
 // The option catalogue: data describing every hardening candidate, loaded from YAML.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +26,28 @@ struct Assignment {
   bool operator==(const Assignment&) const = default;
 };
 
+// How a repair rung adds access back to its assignments, derived during the run from what
+// the service was seen to need. Repairs are tried only after the stronger rungs failed.
+enum class RepairKind {
+  kNone,           // a plain rung: exactly its assignments
+  kWritablePaths,  // + StateDirectory=/LogsDirectory=/CacheDirectory=/RuntimeDirectory= for
+                   //   the paths it could not write, else ReadWritePaths= for exactly them
+  kIdentity,       // a non-root identity (DynamicUser=yes implies ProtectSystem=strict) + the
+                   //   writable-paths grants + AmbientCapabilities= with the capabilities
+                   //   proven needed (whose drop from the bounding set failed)
+  kSyscallGroups,  // + SystemCallFilter= of the observed groups the allow list lacks
+};
+
 // One step of an option's ladder.
 struct Rung {
   std::string label;                    // "strict"; defaults to the joined assignments
   std::vector<Assignment> assignments;  // applied together
+  RepairKind repair = RepairKind::kNone;
 };
+
+// The catalogue spelling of a RepairKind ("writable-paths"), and back (nullopt if unknown).
+const char* to_string(RepairKind kind);
+std::optional<RepairKind> repair_kind_from(std::string_view name);
 
 struct CatalogueOption {
   std::string id;     // unique: "ProtectSystem", "CapabilityBoundingSet=~CAP_NET_RAW"

@@ -29,7 +29,8 @@ struct RunConfig {
   TrialTiming timing;
   bool stop_original = false;  // stop an active original during the run; restarted afterwards
   bool check_maximal = false;  // after the search, add each rejected rung alone to the final set
-  bool trace = true;  // trace the baseline copy (tracefs) for search priors and the usage table
+  bool trace = true;    // trace the baseline copy (tracefs) for search priors and the usage table
+  bool repairs = true;  // try the catalogue's repair rungs (strong option + narrow grant)
   std::string state_directory;  // lock and trial journal live here
   bool resume = false;          // continue an interrupted run from its journal
 };

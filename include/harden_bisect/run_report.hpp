@@ -20,6 +20,9 @@ struct KeptOption {
   std::string rung;   // label of the rung kept ("strict")
   std::vector<Assignment> assignments;
   std::string why;  // catalogue's one-line reason
+  // A repair rung: the assignments among `assignments` that add access back, deliberately and
+  // narrowly, so that the option's strongest level holds (StateDirectory=foo); empty otherwise.
+  std::vector<Assignment> repairs;
 };
 
 // One rung the service did not survive.
@@ -32,6 +35,7 @@ struct RejectedOption {
   std::string why;  // how it was established: "fails alone", "conflicts with X", ...
   // --check-maximal: the verdict of the final set with this rung added; it must not pass.
   std::optional<Verdict> maximality;
+  std::vector<Assignment> repairs;  // a repair rung: what it added back (see KeptOption)
 };
 
 // An option left out before the search, and why ("already set", "unknown to this systemd").

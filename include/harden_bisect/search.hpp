@@ -68,6 +68,12 @@ struct SearchResult {
   TrialCounts counts;               // `trials` split by purpose
 };
 
+// Asked before rung `next.rung` > 0 of an option is first tried, when its stronger rungs were
+// all rejected, with every rejection of the search so far: whether to try it (false skips to
+// the next rung). Repair rungs are derived here from the evidence of the failures, so they
+// exist only once those failures are known; a repair with nothing to repair is skipped.
+using RungGate = std::function<bool(Candidate next, const std::vector<Rejection>& rejected_so_far)>;
+
 // Observer for progress output; called after every oracle call with the set and its verdict.
 using TrialObserver = std::function<void(std::size_t trial, const CandidateSet&, const Verdict&)>;
 
@@ -80,9 +86,10 @@ std::size_t search_overspend_limit(std::size_t option_count);
 // Search trials never exceed one-at-a-time elimination by more than search_overspend_limit();
 // retries, confirmations and conflict isolation come on top (see TrialCounts). With `usage`,
 // each round's first group holds the unused candidates, followed by the unknown low-risk ones;
-// used candidates are tested alone, like risky ones.
+// used candidates are tested alone, like risky ones. With `gate`, a weaker rung the gate refuses
+// is never tried (the option goes on to its next rung).
 SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
                         const SearchOptions& options, const TrialObserver& observer = {},
-                        const UsageSource& usage = {});
+                        const UsageSource& usage = {}, const RungGate& gate = {});
 
 }  // namespace hb

@@ -31,7 +31,11 @@ enum class MergeKind {
   kArchitectures,    // as; union on merge
   kIpDeny,           // a(iayu); union on merge, assessed together with kIpAllow
   kIpAllow,          // a(iayu)
-  kClear,            // only the empty value, which clears a list or mask (AmbientCapabilities=)
+  kClear,  // the empty value, which clears a list or mask (AmbientCapabilities=); a repair may
+           // also grant a mask's named bits (AmbientCapabilities=CAP_NET_BIND_SERVICE)
+  // Grants: access a repair adds back, deliberately and narrowly; the words join the list.
+  kGrantNames,  // as; names relative to a fixed root (StateDirectory=foo)
+  kGrantPaths,  // as; absolute paths, "-" prefix: ignored if missing (ReadWritePaths=)
 };
 
 struct Setting {

@@ -71,6 +71,12 @@ class TrialOracle final : public Oracle {
   // Starts a copy with nothing added, dumps its Service properties, and stops it.
   std::map<std::string, std::string> dump_baseline_copy();
 
+  // Sets what item `option`, rung `rung` stands for: a repair rung gets its assignments once
+  // the failures it repairs are known, before it is first tried.
+  void set_rung(std::size_t option, std::size_t rung, std::vector<Assignment> assignments) {
+    rungs_.at(option).at(rung) = std::move(assignments);
+  }
+
   // The assignments a candidate set stands for, in item order.
   std::vector<Assignment> assignments_for(const CandidateSet& set) const;
 

@@ -77,11 +77,20 @@ std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
   } else {
     for (const auto& field : node) {
       const auto name = field.first.Scalar();
-      if (name != "label" && name != "set") {
-        problems.add(field.first.Mark(), "unknown rung field '" + name + "' (label, set)");
+      if (name != "label" && name != "set" && name != "repair") {
+        problems.add(field.first.Mark(), "unknown rung field '" + name + "' (label, set, repair)");
       }
     }
     if (node["label"]) rung.label = scalar(node["label"], "label", problems).value_or("");
+    if (const auto repair = node["repair"]) {
+      const auto name = scalar(repair, "repair", problems).value_or("");
+      if (auto kind = repair_kind_from(name); kind && *kind != RepairKind::kNone) {
+        rung.repair = *kind;
+      } else {
+        problems.add(repair.Mark(),
+                     "unknown repair '" + name + "' (writable-paths, identity, syscall-groups)");
+      }
+    }
     if (!node["set"]) {
       problems.add(node.Mark(), "rung without 'set'");
       return std::nullopt;
@@ -95,7 +104,11 @@ std::optional<Rung> rung_at(const YAML::Node& node, Problems& problems) {
     }
     return std::nullopt;
   }
-  if (rung.label.empty()) rung.label = default_label(rung.assignments);
+  if (rung.label.empty()) {
+    rung.label = default_label(rung.assignments);
+    // "ProtectSystem=strict + writable-paths": never the same label as the rung it repairs.
+    if (rung.repair != RepairKind::kNone) rung.label += std::string(" + ") + to_string(rung.repair);
+  }
   return rung;
 }
 
@@ -119,6 +132,12 @@ void read_rungs(const YAML::Node& node, const YAML::Node& option, CatalogueOptio
   }
   for (const auto& item : node) {
     if (auto rung = rung_at(item, problems)) out.rungs.push_back(std::move(*rung));
+  }
+  // A repair grants access back after the rung above it failed: it is never the strongest.
+  if (!out.rungs.empty() && out.rungs.front().repair != RepairKind::kNone) {
+    problems.add(node.Mark(), "option '" + out.id +
+                                  "': a repair rung repairs the failure of a stronger rung, so "
+                                  "it cannot be the first");
   }
 }
 
@@ -217,6 +236,29 @@ const char* to_string(UserManagerSupport support) {
       return "not-enforced";
   }
   return "?";
+}
+
+namespace {
+constexpr std::pair<RepairKind, const char*> kRepairNames[] = {
+    {RepairKind::kNone, "none"},
+    {RepairKind::kWritablePaths, "writable-paths"},
+    {RepairKind::kIdentity, "identity"},
+    {RepairKind::kSyscallGroups, "syscall-groups"},
+};
+}  // namespace
+
+const char* to_string(RepairKind kind) {
+  for (const auto& [k, name] : kRepairNames) {
+    if (k == kind) return name;
+  }
+  return "?";
+}
+
+std::optional<RepairKind> repair_kind_from(std::string_view name) {
+  for (const auto& [k, text] : kRepairNames) {
+    if (name == text) return k;
+  }
+  return std::nullopt;
 }
 
 Result<CatalogueFile> parse_catalogue_file(const std::string& yaml_text,

@@ -218,6 +218,11 @@ void define_options(CLI::App& app, CliOptions& o) {
                "namespaces (tracefs) to order the search and fill the usage table (default on "
                "where available)")
       ->group(search);
+  app.add_flag("--repairs,!--no-repairs", o.run.repairs,
+               "When a strong option fails, try it with a narrow grant that repairs what broke "
+               "(ProtectSystem=strict + StateDirectory=, DynamicUser=yes + AmbientCapabilities=) "
+               "before a weaker rung (default on)")
+      ->group(search);
   app.add_flag("--check-maximal", o.run.check_maximal,
                "After the search, prove the result is maximal: run the final set plus each "
                "rejected rung alone (one extra trial each); exit 9 if any of them passes")

@@ -157,7 +157,25 @@ Effect merge_architectures(PropertyValue& current, const Parsed& a) {
   return {false, !before.empty(), before.empty()};
 }
 
+// A repair's grant: the named bits or words join what the unit has.
+Effect merge_grant(PropertyValue& current, const Parsed& a) {
+  if (auto* mask = std::get_if<uint64_t>(&current)) {
+    if ((*mask & a.bits) == a.bits) return {true, false, false};
+    *mask |= a.bits;
+    return {false, false, false, true};
+  }
+  auto& have = std::get<std::vector<std::string>>(current);
+  bool added = false;
+  for (const auto& n : a.names) {
+    if (std::find(have.begin(), have.end(), n) != have.end()) continue;
+    have.push_back(n);
+    added = true;
+  }
+  return {!added, false, false, added};
+}
+
 Effect merge_clear(PropertyValue& current, const Parsed& a) {
+  if (a.grant) return merge_grant(current, a);
   const bool empty = std::visit(
       [](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -223,6 +241,7 @@ Effect merge_ip(State& state, const std::vector<const Parsed*>& unit) {
 
 Applicability classify(const Effect& e) {
   if (e.covered) return Applicability::kAlreadySatisfied;
+  if (e.grants) return Applicability::kStrengthens;  // deliberate: a repair rung's grant
   if (e.widens || !e.narrows) return Applicability::kWouldWeaken;
   return Applicability::kStrengthens;
 }
@@ -281,6 +300,9 @@ Effect merge(State& state, const std::vector<const Parsed*>& unit) {
       return merge_ip(state, unit);
     case Kind::kClear:
       return merge_clear(state.value, a);
+    case Kind::kGrantNames:
+    case Kind::kGrantPaths:
+      return merge_grant(state.value, a);
 
     case Kind::kNone:  // find_row() never returns such a row
       break;

@@ -42,6 +42,7 @@ struct Parsed {
   bool allow = false;              // (bas): allow-list entry
   std::vector<std::string> names;  // (bas) and kArchitectures tokens, "~" stripped
   std::vector<IpPrefix> prefixes;  // kIpDeny, kIpAllow
+  bool grant = false;              // adds access back (kGrant*, or kClear with named bits)
 };
 
 // Parses and validates one assignment.
@@ -74,6 +75,7 @@ struct Effect {
   bool covered = false;  // the state already was at least as strong as the assignment asks
   bool widens = false;   // merging allows something that was not allowed
   bool narrows = false;  // merging forbids something that was allowed
+  bool grants = false;   // a repair's grant added access back; applied like a strengthening
 };
 
 // Classifies one merge step.

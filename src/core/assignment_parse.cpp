@@ -179,8 +179,45 @@ Status parse_ip(const Assignment& a, Parsed& p) {
   return {};
 }
 
-Status parse_clear(const Assignment& a, Parsed&) {
-  if (!a.value.empty()) return bad(a, "only the empty value (which clears it) is supported");
+Status parse_clear(const Assignment& a, Parsed& p) {
+  if (a.value.empty()) return {};
+  // A repair grants named capabilities (AmbientCapabilities=CAP_NET_BIND_SERVICE); nothing else
+  // but clearing is supported, since "~CAP_X" on an empty set would grant all but X.
+  if (p.row->signature != "t" || a.value.front() == '~') {
+    return bad(a, "only the empty value (which clears it) or, on a mask, named bits to grant");
+  }
+  if (auto s = parse_capabilities(a, p); !s) return s;
+  p.grant = true;
+  return {};
+}
+
+// StateDirectory=foo bar/baz: relative, no "." or ".." components (systemd's path_is_normalized).
+Status parse_grant_names(const Assignment& a, Parsed& p) {
+  p.names = split_words(a.value);
+  if (p.names.empty()) return bad(a, "empty list (it would reset the setting)");
+  for (const auto& n : p.names) {
+    const bool dots = ("/" + n + "/").find("/./") != std::string::npos ||
+                      ("/" + n + "/").find("/../") != std::string::npos;
+    if (n.front() == '/' || n.back() == '/' || dots || n.find("//") != std::string::npos) {
+      return bad(a, "expected relative directory names, got " + n);
+    }
+  }
+  p.grant = true;
+  return {};
+}
+
+// ReadWritePaths=/srv/x -/var/lib/y: absolute, optionally prefixed with "-" (ignored if missing).
+Status parse_grant_paths(const Assignment& a, Parsed& p) {
+  p.names = split_words(a.value);
+  if (p.names.empty()) return bad(a, "empty list (it would reset the setting)");
+  for (const auto& n : p.names) {
+    const std::string_view path = std::string_view(n).substr(n.front() == '-' ? 1 : 0);
+    if (path.empty() || path.front() != '/' ||
+        ("/" + std::string(path) + "/").find("/../") != std::string::npos) {
+      return bad(a, "expected absolute paths, got " + n);
+    }
+  }
+  p.grant = true;
   return {};
 }
 
@@ -208,6 +245,10 @@ Status parse_value(const Assignment& a, Parsed& p) {
       return parse_ip(a, p);
     case Kind::kClear:
       return parse_clear(a, p);
+    case Kind::kGrantNames:
+      return parse_grant_names(a, p);
+    case Kind::kGrantPaths:
+      return parse_grant_paths(a, p);
 
     case Kind::kNone:  // find_row() never returns such a row
       break;
@@ -264,8 +305,11 @@ PropertyValue standalone_value(const Parsed& p) {
     case Kind::kIpAllow:
       return p.prefixes;
     case Kind::kClear:
-      if (p.row->signature == "t") return uint64_t{0};
+      if (p.row->signature == "t") return p.grant ? p.bits : uint64_t{0};
       return std::vector<std::string>{};
+    case Kind::kGrantNames:
+    case Kind::kGrantPaths:
+      return p.names;
 
     case Kind::kNone:  // find_row() never returns such a row
       break;

@@ -30,8 +30,12 @@ Join join_of(const Parsed& p) {
     case Kind::kBoolOff:
     case Kind::kEnum:
     case Kind::kUmask:
-    case Kind::kClear:
       return Join::kReplace;
+    case Kind::kClear:
+      return p.grant ? Join::kAllow : Join::kReplace;
+    case Kind::kGrantNames:
+    case Kind::kGrantPaths:
+      return Join::kAllow;
     case Kind::kCapabilities:
     case Kind::kNamespaces:
       if (p.form == Form::kDrop) return Join::kDeny;

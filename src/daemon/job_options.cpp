@@ -123,6 +123,7 @@ const std::map<std::string, Setter>& setters() {
       {"stop-original", setter<bool>(flag_of, [](RunConfig& c, bool v) { c.stop_original = v; })},
       {"check-maximal", setter<bool>(flag_of, [](RunConfig& c, bool v) { c.check_maximal = v; })},
       {"trace", setter<bool>(flag_of, [](RunConfig& c, bool v) { c.trace = v; })},
+      {"repairs", setter<bool>(flag_of, [](RunConfig& c, bool v) { c.repairs = v; })},
   };
   return table;
 }

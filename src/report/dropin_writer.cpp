@@ -3,6 +3,8 @@
 // nothing, and every comment one sanitised line.
 #include <algorithm>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "dropin_plan.hpp"
 #include "harden_bisect/assignment.hpp"
@@ -62,6 +64,19 @@ void header(std::ostream& out, const RunReport& report, const DropinHeader& h) {
     evidence(out, "Probe: " + probe);
     if (auto why = weak_probe_reason(probe)) comment(out, "WARNING: " + *why + ".");
   }
+  std::string repairs;  // each once: two repairs may grant the same (StateDirectory=foo)
+  for (const auto& k : report.kept) {
+    for (const auto& a : k.repairs) {
+      const std::string line = a.key + "=" + a.value;
+      if ((", " + repairs + ", ").find(", " + line + ", ") == std::string::npos)
+        repairs += (repairs.empty() ? "" : ", ") + line;
+    }
+  }
+  if (!repairs.empty()) {
+    comment(out, "Repairs: " + repairs +
+                     " add access back, deliberately and narrowly, so that stronger settings "
+                     "hold than the service survives without them (each is marked REPAIR below).");
+  }
   comment(out, "Exposure (systemd-analyze security): " + report.before.score_text() + " " +
                    report.before.level() + " before, " + report.after.score_text() + " " +
                    report.after.level() + " with this file.");
@@ -70,10 +85,55 @@ void header(std::ostream& out, const RunReport& report, const DropinHeader& h) {
                    "service.");
 }
 
+// Why a repair's grant is there, by setting: it adds access back so a stronger setting holds.
+constexpr std::pair<std::string_view, std::string_view> kRepairWhy[] = {
+    {"StateDirectory",
+     "the service writes under /var/lib/NAME itself; systemd creates that directory for it "
+     "(owned by its user, mode 0755) and keeps it writable under ProtectSystem=strict"},
+    {"LogsDirectory",
+     "the service writes under /var/log/NAME; systemd creates it and keeps it "
+     "writable under ProtectSystem=strict"},
+    {"CacheDirectory",
+     "the service writes under /var/cache/NAME; systemd creates it and keeps "
+     "it writable under ProtectSystem=strict"},
+    {"RuntimeDirectory",
+     "the service writes under /run/NAME; systemd creates it and keeps it "
+     "writable under ProtectSystem=strict"},
+    {"ReadWritePaths",
+     "exactly the paths the service writes stay writable under "
+     "ProtectSystem=strict"},
+    {"AmbientCapabilities",
+     "the non-root service keeps exactly the capabilities it was proven "
+     "to need (the only ones left in its bounding set)"},
+    {"SystemCallFilter",
+     "the groups of system calls the service was seen making that the "
+     "allow list lacks"},
+};
+
+// The kept option on `line` that added it as a repair, or nullptr.
+const KeptOption* repair_of(const DropinLine& line) {
+  for (const auto* k : line.from) {
+    for (const auto& a : k->repairs)
+      if (a.key == line.setting.key) return k;
+  }
+  return nullptr;
+}
+
 // What a line does, in plain words.
 void explain(std::ostream& out, const DropinLine& line) {
   const auto& key = line.setting.key;
   const auto& value = line.setting.value;
+  if (const KeptOption* k = repair_of(line)) {
+    auto why = std::find_if(std::begin(kRepairWhy), std::end(kRepairWhy),
+                            [&](const auto& kv) { return kv.first == key; });
+    std::string base;
+    for (const auto& a : k->assignments)
+      if (std::find(k->repairs.begin(), k->repairs.end(), a) == k->repairs.end())
+        base += (base.empty() ? "" : " ") + a.key + "=" + a.value;
+    return comment(
+        out, "REPAIR for " + base + ": adds access back, deliberately and narrowly: " +
+                 std::string(why != std::end(kRepairWhy) ? why->second : "what the service needs"));
+  }
   if (key == "CapabilityBoundingSet" && line.from.size() > 1) {
     if (value.empty()) return comment(out, "Drops every capability: the service needs none.");
     if (!value.starts_with('~'))
@@ -138,8 +198,11 @@ void kept_settings(std::ostream& out, const RunReport& report) {
     const DropinLine* previous = nullptr;
     for (const auto& line : plan.lines) {
       if (line.from.front()->group != group) continue;
-      // Lines of one setting (IPAddressDeny= and IPAddressAllow=) share one comment.
-      if (!previous || previous->from != line.from || line.from.size() > 1) explain(out, line);
+      // Lines of one setting (IPAddressDeny= and IPAddressAllow=) share one comment; a repair's
+      // grant gets its own.
+      if (!previous || previous->from != line.from || line.from.size() > 1 ||
+          repair_of(line) != repair_of(*previous))
+        explain(out, line);
       out << line.setting.key << '=' << line.setting.value << '\n';
       previous = &line;
     }

@@ -32,6 +32,7 @@ Json kept(const KeptOption& k) {
           {"group", k.group},
           {"rung", k.rung},
           {"settings", report::setting_lines(k.assignments)},
+          {"repairs", report::setting_lines(k.repairs)},
           {"why", k.why}};
 }
 
@@ -40,6 +41,7 @@ Json rejected(const RejectedOption& r) {
           {"group", r.group},
           {"rung", r.rung},
           {"settings", report::setting_lines(r.assignments)},
+          {"repairs", report::setting_lines(r.repairs)},
           {"verdict", to_string(r.verdict.kind)},
           {"why", r.why},
           {"evidence", evidence(r.verdict.evidence)},

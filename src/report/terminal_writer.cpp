@@ -121,6 +121,21 @@ void print_summary(std::ostream& out, const RunReport& report, bool tty) {
     }
   }
 
+  // Repairs: the grants that let a strong setting hold, so that nobody misses the access they
+  // add back.
+  std::vector<const KeptOption*> repaired;
+  for (const auto& k : report.kept)
+    if (!k.repairs.empty()) repaired.push_back(&k);
+  if (!repaired.empty()) {
+    out << "\nRepairs (" << repaired.size() << "): access added back, deliberately and narrowly\n";
+    for (const auto* k : repaired) {
+      std::string grants;
+      for (const auto& a : k->repairs)
+        grants += (grants.empty() ? "" : ", ") + a.key + "=" + a.value;
+      out << rstrip("  " + one_line(k->id) + ": " + one_line(grants)) << '\n';
+    }
+  }
+
   // Rejected: setting | verdict | evidence, in report order (the order they were found).
   out << "\nRejected (" << report.rejected.size() << ")\n";
   setting_w = 0;

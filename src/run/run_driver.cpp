@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <map>
 
 #include "../tracing/baseline_tracing.hpp"
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/exposure.hpp"
 #include "harden_bisect/run_journal.hpp"
 #include "harden_bisect/unit_snapshot.hpp"
+#include "repairs.hpp"
 
 namespace hb {
 namespace {
@@ -160,14 +162,17 @@ std::string fingerprint(const RunConfig& config, const UnitSnapshot& unit,
   std::string text = unit.info.id + "|" + std::to_string(config.search.confirmations) + "|" +
                      std::to_string(config.search.retries) + "|" +
                      std::to_string(config.search.retry_all) + "|" +
-                     std::to_string(config.check_maximal);
+                     std::to_string(config.check_maximal) + "|" + std::to_string(config.repairs);
   for (const auto& probe : config.probes) {
     for (const auto& word : probe) text += "|" + word;
   }
   for (const auto& p : unit.copy) text += "|" + p.name + "=" + to_string(p.value);
   for (const auto& p : planned) {
     text += "|" + p.option->id;
-    for (auto r : p.rungs) text += ":" + join_assignments(p.option->rungs[r].assignments);
+    for (auto r : p.rungs) {
+      const auto& rung = p.option->rungs[r];
+      text += ":" + join_assignments(rung.assignments) + "+" + to_string(rung.repair);
+    }
     text += "/" + std::to_string(p.option->risk);
   }
   return std::to_string(std::hash<std::string>{}(text));
@@ -228,6 +233,33 @@ SearchInputs search_inputs(const RunConfig& config, const std::vector<PlannedOpt
   return in;
 }
 
+// What the repairs of this run are derived from: the paths the failing trials could not write
+// (every failing trial so far, not only the rejections' own: a rejection may be recorded with
+// the verdict of a group trial that failed for another member too), the capabilities whose drop
+// failed, and what the traced baseline entered.
+repairs::Evidence repair_evidence(const std::vector<Rejection>& rejected, const ItemRungs& rungs,
+                                  const std::vector<TrialRecord>& trials,
+                                  const std::optional<ObservedUsage>& observed) {
+  repairs::Evidence evidence;
+  auto add_paths = [&](const Verdict& verdict) {
+    for (auto& path : repairs::unwritable_paths(verdict)) {
+      auto& paths = evidence.unwritable_paths;
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+    }
+  };
+  std::vector<std::vector<Assignment>> rejected_rungs;
+  for (const auto& r : rejected) {
+    rejected_rungs.push_back(rungs[r.candidate.option][r.candidate.rung]);
+    add_paths(r.verdict);
+  }
+  for (const auto& t : trials) {
+    if (!t.verdict.passed()) add_paths(t.verdict);
+  }
+  evidence.needed_capabilities = repairs::needed_capabilities(rejected_rungs);
+  if (observed) evidence.observed_syscalls = observed->syscalls;
+  return evidence;
+}
+
 // Nothing dropped silently: a plain copy must carry every setting of the original.
 Status check_fidelity(SystemdClient& systemd, TrialOracle& trials, const UnitSnapshot& unit) {
   auto original = systemd.dump_properties(unit.info.id, "org.freedesktop.systemd1.Service");
@@ -243,23 +275,41 @@ Status check_fidelity(SystemdClient& systemd, TrialOracle& trials, const UnitSna
                ErrorKind::kUnitUnusable};
 }
 
+// What a candidate stood for in the trials: its rung, with a repair's grants once derived.
+struct TriedRung {
+  std::string label;
+  std::vector<Assignment> assignments;
+  std::vector<Assignment> repairs;
+};
+
+// Repair rungs as derived during the run, by candidate.
+using Repaired = std::map<Candidate, repairs::RepairedRung>;
+
+TriedRung tried_rung(const std::vector<PlannedOption>& planned, const Repaired& repaired,
+                     const Candidate& c) {
+  const Rung& rung = planned[c.option].option->rungs[planned[c.option].rungs[c.rung]];
+  auto it = repaired.find(c);
+  if (it == repaired.end()) return {rung.label, rung.assignments, {}};
+  // "ProtectSystem=strict + StateDirectory=foo": the base and what the repair added back.
+  return {join_assignments(rung.assignments) + " + " + join_assignments(it->second.grants),
+          it->second.assignments, it->second.grants};
+}
+
 // Turns the search result into report rows; kept rows carry only the assignments that take
 // effect, so the drop-in says exactly what the trials ran.
 void record_result(const SearchResult& result, const std::vector<PlannedOption>& planned,
-                   const UnitSnapshot& unit, RunReport& report) {
-  auto rung_of = [&](const Candidate& c) -> const Rung& {
-    return planned[c.option].option->rungs[planned[c.option].rungs[c.rung]];
-  };
+                   const Repaired& repaired, const UnitSnapshot& unit, RunReport& report) {
   for (const auto& c : result.kept) {
     const auto& option = *planned[c.option].option;
-    const auto& rung = rung_of(c);
-    report.kept.push_back({option.id, option.group, rung.label, rung.assignments, option.why});
+    auto rung = tried_rung(planned, repaired, c);
+    report.kept.push_back(
+        {option.id, option.group, rung.label, rung.assignments, option.why, rung.repairs});
   }
   for (const auto& r : result.rejected) {
     const auto& option = *planned[r.candidate.option].option;
-    const auto& rung = rung_of(r.candidate);
-    report.rejected.push_back(
-        {option.id, option.group, rung.label, rung.assignments, r.verdict, r.why, std::nullopt});
+    auto rung = tried_rung(planned, repaired, r.candidate);
+    report.rejected.push_back({option.id, option.group, rung.label, rung.assignments, r.verdict,
+                               r.why, std::nullopt, rung.repairs});
   }
   report.confirmed = result.confirmed;
   report.unit_settings = unit.copy;
@@ -379,11 +429,32 @@ class CleanupAnnouncer {
   bool announced_ = false;
 };
 
-// --check-maximal: the final set plus each rejected rung alone must still fail.
-void check_maximality(const SearchResult& result, Oracle& oracle, const TrialObserver& observer,
-                      RunReport& report) {
+// Whether the final set keeps a repair of `rejected`: its option's kept rung is `rejected`'s
+// assignments plus a grant.
+bool repair_kept(const Candidate& rejected, const SearchResult& result,
+                 const std::vector<PlannedOption>& planned, const Repaired& repaired,
+                 const ItemRungs& rungs) {
+  for (const auto& c : result.kept) {
+    if (c.option != rejected.option || !repaired.count(c)) continue;
+    const auto& p = planned[c.option];
+    return p.option->rungs[p.rungs[c.rung]].assignments == rungs[rejected.option][rejected.rung];
+  }
+  return false;
+}
+
+// --check-maximal: the final set plus each rejected rung alone must still fail. A rejected rung
+// whose repair was kept is in the final set already, with the grant (which another kept repair
+// may hold too, so adding the rung back could pass without meaning anything): its own rejection
+// is the evidence, without a trial.
+void check_maximality(const SearchResult& result, const std::vector<PlannedOption>& planned,
+                      const Repaired& repaired, const ItemRungs& rungs, Oracle& oracle,
+                      const TrialObserver& observer, RunReport& report) {
   for (std::size_t i = 0; i < result.rejected.size(); ++i) {
     const auto& candidate = result.rejected[i].candidate;
+    if (repair_kept(candidate, result, planned, repaired, rungs)) {
+      report.rejected[i].maximality = result.rejected[i].verdict;
+      continue;
+    }
     CandidateSet set;
     for (const auto& c : result.kept) {
       if (c.option != candidate.option) set.push_back(c);
@@ -507,13 +578,30 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   // The baseline trial is traced (where tracefs allows) for priors and the usage table.
   auto traced = BaselineTracing::open(cancellable, config.trace, prefix);
   JournalingOracle journaled(traced, store, journal, std::move(replay));
+  Repaired repaired;
   auto labels = [&](const CandidateSet& set) {
     std::vector<std::string> out;
-    for (const auto& c : set) {
-      const auto& p = planned[c.option];
-      out.push_back(join_assignments(p.option->rungs[p.rungs[c.rung]].assignments));
-    }
+    for (const auto& c : set) out.push_back(join_assignments(in.rungs[c.option][c.rung]));
     return out;
+  };
+  // A repair rung is derived when the search reaches it, from the failures so far and the
+  // baseline trace; with nothing to repair (or --no-repairs) it is passed over.
+  RungGate gate = [&](Candidate c, const std::vector<Rejection>& rejected) {
+    const Rung& rung = planned[c.option].option->rungs[planned[c.option].rungs[c.rung]];
+    if (rung.repair == RepairKind::kNone) return true;
+    if (!config.repairs) return false;
+    auto derived =
+        repairs::repair(rung.repair, rung.assignments,
+                        repair_evidence(rejected, in.rungs, report.trials, traced.observed()));
+    if (!derived || assess(unit->copy, derived->assignments) != Applicability::kStrengthens) {
+      return false;
+    }
+    spdlog::info("repair for {}: {}", planned[c.option].option->id,
+                 join_assignments(derived->assignments));
+    in.rungs[c.option][c.rung] = derived->assignments;
+    trials.set_rung(c.option, c.rung, derived->assignments);
+    repaired[c] = std::move(*derived);
+    return true;
   };
   ProgressOracle oracle(journaled, ports.observer, labels, estimated_trials(in.items, config),
                         report);
@@ -528,18 +616,18 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   phase(RunPhase::kBaseline);
   std::vector<std::vector<Assignment>> strongest;
   for (const auto& rungs : in.rungs) strongest.push_back(rungs.front());
-  auto result =
-      run_search(in.items, oracle, config.search, observer, traced.priors(std::move(strongest)));
+  auto result = run_search(in.items, oracle, config.search, observer,
+                           traced.priors(std::move(strongest)), gate);
   if (!result.baseline_passed) {
     return Error{std::string("the service fails its probe even unhardened: ") +
                      to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
                  ErrorKind::kBaselineFailed};
   }
-  record_result(result, planned, *unit, report);
+  record_result(result, planned, repaired, *unit, report);
   report.usage = traced.table(unit->copy, report);
   if (config.check_maximal) {
     phase(RunPhase::kMaximality);
-    check_maximality(result, oracle, observer, report);
+    check_maximality(result, planned, repaired, in.rungs, oracle, observer, report);
   }
   phase(RunPhase::kScoring);
   auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,7 @@ std::size_t search_overspend_limit(std::size_t option_count) {
 
 SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
                         const SearchOptions& options, const TrialObserver& observer,
-                        const UsageSource& usage) {
+                        const UsageSource& usage, const RungGate& gate) {
   SearchResult result;
   search::TrialRunner trials(oracle, observer, options.retries, options.retry_all);
 
@@ -40,7 +41,14 @@ SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
     if (usage) state.usage = usage();
     if (state.usage.size() != items.size()) state.usage.clear();
 
-    // Round r tests rung r of the options whose stronger rungs were all rejected.
+    // Round r tests the next rung of the options whose stronger rungs were all rejected; the
+    // gate may pass over a rung (a repair with nothing to repair).
+    auto next_rung = [&](Candidate c) -> std::optional<Candidate> {
+      for (++c.rung; c.rung < items[c.option].rung_count; ++c.rung) {
+        if (!gate || gate(c, state.rejected)) return c;
+      }
+      return std::nullopt;
+    };
     std::vector<Candidate> round;
     for (std::size_t option = 0; option < items.size(); ++option) {
       if (items[option].rung_count > 0) round.push_back({option, 0});
@@ -48,7 +56,7 @@ SearchResult run_search(const std::vector<SearchItem>& items, Oracle& oracle,
     while (!round.empty()) {
       std::vector<Candidate> next;
       for (Candidate c : search::search_round(state, std::move(round))) {
-        if (c.rung + 1 < items[c.option].rung_count) next.push_back({c.option, c.rung + 1});
+        if (auto n = next_rung(c)) next.push_back(*n);
       }
       round = std::move(next);
     }

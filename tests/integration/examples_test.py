@@ -21,6 +21,9 @@ Bisect mode (one test per example):
      "pass"; exposure after < before; the report's exposure equals systemd-analyze's, before and
      with the printed drop-in installed; every kept setting is in the drop-in; no
      harden-bisect-* unit is left in the manager.
+  5. with "repairs" in expected.json: a --no-repairs run first; then the kept repairs exactly
+     ({id: [settings added back]}), marked in the drop-in, and exposure after strictly lower
+     than the --no-repairs run's.
 
 Apply mode (state-writer): starts the original, checks its probe, then runs
   harden-bisect ... --stop-original --apply --root $HB_ROOT UNIT
@@ -342,6 +345,9 @@ def bisect_mode(exe, example, work):
     wait_port_free(expected["port"])
     before_offline = offline_exposure(unit)
     log(f"systemd-analyze --offline before: {before_offline}")
+    # With repairs expected, a --no-repairs run first (repairs may hand a directory to a dynamic
+    # user, which would change what the plain run sees).
+    without = run_without_repairs(exe, example, unit, work) if "repairs" in expected else None
 
     with ForeignListenerWatch(expected["port"]) as watch:
         rc, took = run_tool(tool_argv(exe, example, unit, work), work)
@@ -360,6 +366,43 @@ def bisect_mode(exe, example, work):
               f"exposure after {e} = systemd-analyze --offline with the drop-in {after_offline}")
         verify_dropin(unit)
     summarize(report, took)
+    if report is not None and "repairs" in expected:
+        check_repairs(work, report, without, expected)
+
+
+def run_without_repairs(exe, example, unit, work):
+    """The report of a --no-repairs run (without --check-maximal), or None."""
+    plain = os.path.join(work, "no-repairs")
+    os.makedirs(plain)
+    argv = [a for a in tool_argv(exe, example, unit, plain, ["--no-repairs"])
+            if a != "--check-maximal"]
+    rc, took = run_tool(argv, plain)
+    check(rc == 0, f"--no-repairs run exits 0 (got {rc})")
+    wait_port_free(json.load(open(os.path.join(EXAMPLES, example, "expected.json")))["port"])
+    without = load_report(plain)
+    if without is not None:
+        log(f"--no-repairs: exposure after {without['exposure']['after']['score']}, "
+            f"{without['trial_count']} trials, {took:.1f} s")
+    return without
+
+
+def check_repairs(work, report, without, expected):
+    """The repairs of expected.json ({id: [settings it added back]}) exactly, marked in the
+    drop-in, and a strictly lower exposure than the --no-repairs run's."""
+    got = {k["id"]: k["repairs"] for k in report["kept"] if k.get("repairs")}
+    check(got == expected["repairs"], f"repairs kept: {got} (expected {expected['repairs']})")
+    with open(os.path.join(work, "dropin.conf")) as f:
+        dropin = f.read()
+    check("# Repairs: " in dropin and "# REPAIR for " in dropin,
+          "the drop-in's header names the repairs and marks each repair line")
+    if without is None:
+        return
+    check(not any(k.get("repairs") for k in without["kept"]), "--no-repairs keeps no repair")
+    a, b = report["exposure"]["after"], without["exposure"]["after"]
+    log(f"exposure after: {a['score']} with repairs ({report['trial_count']} trials), "
+        f"{b['score']} with --no-repairs ({without['trial_count']} trials)")
+    check(a["tenths"] < b["tenths"],
+          f"exposure with repairs {a['score']} < with --no-repairs {b['score']}")
 
 
 def show(unit, *props):

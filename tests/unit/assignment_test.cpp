@@ -131,8 +131,8 @@ TEST_SUITE("assignment") {
     CHECK(error_of(A("SystemCallArchitectures=x86_64")) ==
           "invalid SystemCallArchitectures=x86_64: unknown architecture x86_64");
     CHECK(error_of(A("AmbientCapabilities=~CAP_NET_RAW")) ==
-          "invalid AmbientCapabilities=~CAP_NET_RAW: only the empty value (which clears it) is "
-          "supported");
+          "invalid AmbientCapabilities=~CAP_NET_RAW: only the empty value (which clears it) or, on "
+          "a mask, named bits to grant");
   }
 
   TEST_CASE("dbus_properties lists each property once and leaves unknown keys out") {

@@ -167,9 +167,9 @@ TEST_SUITE("catalogue") {
       for (const auto& r : catalogue.find(id)->rungs) out.push_back(r.label);
       return out;
     };
-    CHECK(labels("ProtectSystem") == std::vector<std::string>{"ProtectSystem=strict",
-                                                              "ProtectSystem=full",
-                                                              "ProtectSystem=yes"});
+    CHECK(labels("ProtectSystem") ==
+          std::vector<std::string>{"ProtectSystem=strict", "ProtectSystem=strict + writable-paths",
+                                   "ProtectSystem=full", "ProtectSystem=yes"});
     CHECK(labels("ProtectHome") == std::vector<std::string>{"ProtectHome=yes", "ProtectHome=tmpfs",
                                                             "ProtectHome=read-only"});
     CHECK(labels("IPAddressDeny") ==

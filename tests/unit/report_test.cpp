@@ -318,6 +318,7 @@ TEST_SUITE("report") {
                                          {"group", "filesystem"},
                                          {"rung", "full"},
                                          {"settings", {"ProtectSystem=full"}},
+                                         {"repairs", nlohmann::json::array()},
                                          {"why", "mount /usr, /boot and /etc read-only"}});
 
     REQUIRE(j["rejected"].size() == 5);
