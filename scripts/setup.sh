@@ -24,6 +24,8 @@ packages=(
     python3-jsonschema
     # tests: the daemon test calls its D-Bus API with gdbus (wrong signatures, raw arguments)
     libglib2.0-bin
+    # tests: the daemon asks polkit about callers outside root and its group
+    polkitd
     iproute2 util-linux procps psmisc coreutils findutils passwd
     # man pages (built from man/*.scd) and the Debian package (scripts/deb-check.sh; debian/control's
     # Build-Depends are a subset of this list)

@@ -34,6 +34,9 @@ const Setting* find_setting(std::string_view key);
 // that the running systemd knows them). Unknown keys are left out.
 std::vector<std::string> dbus_properties(const std::vector<Assignment>& assignments);
 
+// "KEY=value KEY=value": a rung or a set of settings on one line, as reports and logs show it.
+std::string join_assignments(const std::vector<Assignment>& assignments);
+
 // Validates one assignment and returns the value systemd would hold if it were the unit's only
 // assignment of that key ("CapabilityBoundingSet=~CAP_NET_RAW" -> all bits but 13). Names are
 // checked strictly (capabilities via libcap, address families, namespaces, syscall groups of

@@ -96,4 +96,8 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
 // Name prefix of the transient copies of `unit` ("harden-bisect-nginx-").
 std::string copy_prefix(const std::string& unit);
 
+// The exposure of a copy: its Service properties (as read back from systemd) plus the unit-level
+// fields of the original (DefaultDependencies, Id), scored as systemd-analyze security does.
+Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit);
+
 }  // namespace hb

@@ -181,4 +181,10 @@ Result<PropertyList> apply_assignments(const PropertyList& baseline,
   return out;
 }
 
+std::string join_assignments(const std::vector<Assignment>& assignments) {
+  std::string out;
+  for (const auto& a : assignments) out += (out.empty() ? "" : " ") + a.key + "=" + a.value;
+  return out;
+}
+
 }  // namespace hb

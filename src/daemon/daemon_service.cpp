@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -27,6 +28,7 @@
 #include "job_record.hpp"
 #include "job_worker.hpp"
 #include "manager_adaptor.h"
+#include "polkit_check.hpp"
 #include "probe_policy.hpp"
 
 namespace hb::daemon {
@@ -101,6 +103,12 @@ std::optional<OptionValue> option_value(const sdbus::Variant& v) {
 [[noreturn]] void refuse(const ApiError& e) { throw sdbus::Error(e.name, e.message); }
 
 class Daemon;
+
+// Who called a bus method: uid (GetConnectionUnixUser) and unique bus name (for polkit).
+struct BusCaller {
+  std::uint32_t uid = 0;
+  std::string sender;
+};
 
 // org.hardenbisect1.Manager at /org/hardenbisect1.
 class ManagerObject final : public sdbus::AdaptorInterfaces<org::hardenbisect1::Manager_adaptor> {
@@ -178,13 +186,13 @@ class Daemon {
   int run();
 
   // Bus calls (bus thread); each throws sdbus::Error to refuse.
-  sdbus::ObjectPath submit(std::uint32_t caller, const std::string& unit,
+  sdbus::ObjectPath submit(const BusCaller& caller, const std::string& unit,
                            const std::vector<std::string>& probe,
                            const std::map<std::string, sdbus::Variant>& options);
   std::vector<sdbus::Struct<sdbus::ObjectPath, std::string, std::string>> list();
   sdbus::ObjectPath get(std::uint32_t id);
-  void cancel(std::uint32_t caller, std::uint32_t id);
-  void apply(std::uint32_t caller, std::uint32_t id, sdbus::Result<>&& result);
+  void cancel(const BusCaller& caller, std::uint32_t id);
+  void apply(const BusCaller& caller, std::uint32_t id, sdbus::Result<>&& result);
   const JobRecord& record(std::uint32_t id) const { return jobs_.at(id); }
   std::size_t max_parallel() const { return queue_.max_parallel(); }
   void touch() { last_activity_ = Clock::now(); }
@@ -199,7 +207,7 @@ class Daemon {
   EventQueue& events() { return events_; }
 
  private:
-  void authorize(std::uint32_t uid, const char* what) const;
+  void authorize(const BusCaller& caller, const char* what) const;
   std::optional<ApiError> check_unit(const std::string& unit);
   std::variant<RunConfig, ApiError> config_for(const JobRecord& job) const;
   void add_job(JobRecord job);
@@ -249,20 +257,21 @@ class JobProgress final : public RunObserver {
 
 // --- bus calls -------------------------------------------------------------------------------
 
-// The caller's uid as the bus daemon knows it (GetConnectionUnixUser). sd-bus's own creds query
-// needs the caller's /proc entry, which a caller from another pid namespace does not have.
-std::uint32_t caller_uid(sdbus::IObject& object) {
+// Who is calling: the uid as the bus daemon knows it (GetConnectionUnixUser; sd-bus's own creds
+// query needs the caller's /proc entry, which a caller from another pid namespace does not
+// have) and the unique bus name, for polkit.
+BusCaller bus_caller(sdbus::IObject& object) {
   const auto* message = object.getCurrentlyProcessedMessage();
   if (!message) refuse({kErrAccessDenied, "cannot tell who is calling"});
   try {
     auto driver =
         sdbus::createProxy(object.getConnection(), "org.freedesktop.DBus", "/org/freedesktop/DBus");
-    std::uint32_t uid = 0;
+    BusCaller caller{0, message->getSender()};
     driver->callMethod("GetConnectionUnixUser")
         .onInterface("org.freedesktop.DBus")
-        .withArguments(message->getSender())
-        .storeResultsTo(uid);
-    return uid;
+        .withArguments(caller.sender)
+        .storeResultsTo(caller.uid);
+    return caller;
   } catch (const sdbus::Error& e) {
     refuse({kErrAccessDenied, "cannot tell who is calling: " + e.getMessage()});
   }
@@ -272,7 +281,7 @@ sdbus::ObjectPath ManagerObject::Submit(const std::string& unit,
                                         const std::vector<std::string>& probe,
                                         const std::map<std::string, sdbus::Variant>& options) {
   daemon_.touch();
-  return daemon_.submit(caller_uid(getObject()), unit, probe, options);
+  return daemon_.submit(bus_caller(getObject()), unit, probe, options);
 }
 
 std::vector<sdbus::Struct<sdbus::ObjectPath, std::string, std::string>> ManagerObject::ListJobs() {
@@ -291,34 +300,40 @@ const JobRecord& JobObject::job() const { return daemon_.record(id_); }
 
 void JobObject::Cancel() {
   daemon_.touch();
-  daemon_.cancel(caller_uid(getObject()), id_);
+  daemon_.cancel(bus_caller(getObject()), id_);
 }
 
 void JobObject::Apply(sdbus::Result<>&& result) {
   daemon_.touch();
-  daemon_.apply(caller_uid(getObject()), id_, std::move(result));
+  daemon_.apply(bus_caller(getObject()), id_, std::move(result));
 }
 
-// Root, or a member of the admin group (by the group database, like polkit's unix-group).
-void Daemon::authorize(std::uint32_t uid, const char* what) const {
-  if (uid == 0) return;
+// Whether `uid` is a member of `group_name` (primary or supplementary, by the group database).
+bool in_group(std::uint32_t uid, const std::string& group_name) {
   const passwd* pw = getpwuid(uid);
-  const group* gr = getgrnam(settings_.admin_group.c_str());
-  if (pw && gr) {
-    if (pw->pw_gid == gr->gr_gid) return;
-    int count = 64;
-    std::vector<gid_t> groups(count);
-    if (getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &count) == -1) {
-      groups.resize(count);
-      getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &count);
-    }
-    groups.resize(std::max(count, 0));
-    for (auto g : groups) {
-      if (g == gr->gr_gid) return;
-    }
+  const group* gr = getgrnam(group_name.c_str());
+  if (!pw || !gr) return false;
+  if (pw->pw_gid == gr->gr_gid) return true;
+  int count = 64;
+  std::vector<gid_t> groups(count);
+  if (getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &count) == -1) {
+    groups.resize(count);
+    getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &count);
   }
-  refuse({kErrAccessDenied, std::string("only root and members of group ") + settings_.admin_group +
-                                " may " + what + " (caller uid " + std::to_string(uid) + ")"});
+  groups.resize(std::max(count, 0));
+  return std::find(groups.begin(), groups.end(), gr->gr_gid) != groups.end();
+}
+
+// Root and members of the admin group without asking; anyone else as polkit decides for
+// org.hardenbisect1.manage (auth_admin_keep: a local administrator after authenticating).
+void Daemon::authorize(const BusCaller& caller, const char* what) const {
+  if (caller.uid == 0 || in_group(caller.uid, settings_.admin_group)) return;
+  const auto answer = polkit_check(*bus_, caller.sender, kPolkitAction);
+  if (answer.authorized) return;
+  refuse({kErrAccessDenied, std::string("only root, members of group ") + settings_.admin_group +
+                                " and administrators authorized by polkit may " + what +
+                                " (caller uid " + std::to_string(caller.uid) + "; " + answer.why +
+                                ")"});
 }
 
 std::optional<ApiError> Daemon::check_unit(const std::string& unit) {
@@ -358,7 +373,7 @@ std::variant<RunConfig, ApiError> Daemon::config_for(const JobRecord& job) const
                                  std::move(base));
 }
 
-sdbus::ObjectPath Daemon::submit(std::uint32_t caller, const std::string& unit,
+sdbus::ObjectPath Daemon::submit(const BusCaller& caller, const std::string& unit,
                                  const std::vector<std::string>& probe,
                                  const std::map<std::string, sdbus::Variant>& options) {
   authorize(caller, "submit jobs");
@@ -366,7 +381,7 @@ sdbus::ObjectPath Daemon::submit(std::uint32_t caller, const std::string& unit,
   JobRecord job;
   job.unit = unit;
   job.probe = probe;
-  job.owner = caller;
+  job.owner = caller.uid;
   for (const auto& [name, value] : options) {
     auto v = option_value(value);
     if (!v) {
@@ -386,7 +401,7 @@ sdbus::ObjectPath Daemon::submit(std::uint32_t caller, const std::string& unit,
   const auto id = job.id;
   save(job);
   add_job(std::move(job));
-  spdlog::info("job {}: {} queued by uid {}", id, unit, caller);
+  spdlog::info("job {}: {} queued by uid {}", id, unit, caller.uid);
   return job_path(id);
 }
 
@@ -403,7 +418,7 @@ sdbus::ObjectPath Daemon::get(std::uint32_t id) {
   return job_path(id);
 }
 
-void Daemon::cancel(std::uint32_t caller, std::uint32_t id) {
+void Daemon::cancel(const BusCaller& caller, std::uint32_t id) {
   authorize(caller, "cancel jobs");
   auto& job = jobs_.at(id);
   if (queue_.remove_queued(id)) {
@@ -421,10 +436,10 @@ void Daemon::cancel(std::uint32_t caller, std::uint32_t id) {
   }
   run->second.user_cancelled = true;
   run->second.token->cancel();
-  spdlog::info("job {}: cancel requested by uid {}", id, caller);
+  spdlog::info("job {}: cancel requested by uid {}", id, caller.uid);
 }
 
-void Daemon::apply(std::uint32_t caller, std::uint32_t id, sdbus::Result<>&& result) {
+void Daemon::apply(const BusCaller& caller, std::uint32_t id, sdbus::Result<>&& result) {
   authorize(caller, "apply drop-ins");
   const auto& job = jobs_.at(id);
   if (job.state != JobState::kDone || job.dropin.empty()) {
@@ -446,7 +461,7 @@ void Daemon::apply(std::uint32_t caller, std::uint32_t id, sdbus::Result<>&& res
     auto status = apply_job(config, dropin, *token);
     events_.post([this, id, status] { on_apply_finished(id, status); });
   });
-  spdlog::info("job {}: applying the drop-in to {} for uid {}", id, job.unit, caller);
+  spdlog::info("job {}: applying the drop-in to {} for uid {}", id, job.unit, caller.uid);
 }
 
 // --- worker events ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harden_bisect/assignment.hpp"
 #include "harden_bisect/lint.hpp"
 
 namespace hb {
@@ -10,12 +11,6 @@ namespace {
 
 std::string tenths_text(int tenths) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
-}
-
-std::string joined(const std::vector<Assignment>& assignments) {
-  std::string out;
-  for (const auto& a : assignments) out += (out.empty() ? "" : " ") + a.key + "=" + a.value;
-  return out;
 }
 
 std::string padded(std::string s, std::size_t width) {
@@ -39,7 +34,8 @@ std::string render_lint_text(const std::vector<LintResult>& results, std::size_t
     const std::size_t shown = std::min(max_candidates, r.candidates.size());
     for (std::size_t i = 0; i < shown; ++i) {
       const auto& c = r.candidates[i];
-      out << "    " << joined(c.assignments) << "  -> " << tenths_text(c.tenths_after) << "\n";
+      out << "    " << join_assignments(c.assignments) << "  -> " << tenths_text(c.tenths_after)
+          << "\n";
     }
     if (shown < r.candidates.size())
       out << "    (" << r.candidates.size() - shown << " more; --candidates=N shows more)\n";

@@ -8,13 +8,14 @@
 #include <cmath>
 #include <sstream>
 
+#include "harden_bisect/assignment.hpp"
+
 namespace hb {
 namespace {
 
 std::string setting_text(const std::vector<Assignment>& assignments, const std::string& id,
                          const std::string& rung) {
-  std::string out;
-  for (const auto& a : assignments) out += (out.empty() ? "" : " ") + a.key + "=" + a.value;
+  std::string out = join_assignments(assignments);
   return out.empty() ? id + "=" + rung : out;
 }
 

@@ -30,12 +30,6 @@ bool matches(const std::string& id, const std::vector<std::string>& patterns) {
                      [&](const std::string& p) { return id.rfind(p, 0) == 0; });
 }
 
-std::string join_assignments(const std::vector<Assignment>& assignments) {
-  std::string out;
-  for (const auto& a : assignments) out += (out.empty() ? "" : " ") + a.key + "=" + a.value;
-  return out;
-}
-
 // Restarts an original that the run stopped, whatever way the run ends, and keeps the journal
 // in step so that a crash in between is repaired by the next run.
 class OriginalGuard {
@@ -146,14 +140,6 @@ std::vector<PlannedOption> plan_options(const RunConfig& config, const Catalogue
     }
   }
   return planned;
-}
-
-Exposure score(const PropertyList& service_props, const UnitSnapshot& unit) {
-  SecurityState state{service_props};
-  for (const auto& p : unit.security) {  // unit-level fields (DefaultDependencies, Id)
-    if (!state.find(p.name)) state.properties.push_back(p);
-  }
-  return assess_exposure(state);
 }
 
 // Identifies what fixes the sequence of trials, so a resumed run replays only a matching one.
@@ -527,7 +513,7 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   // 2. The unit as it is, and the options that would strengthen it.
   auto unit = snapshot_unit(ports.systemd, config.unit);
   if (!unit) return unit.error();
-  report.before = score(unit->security, *unit);
+  report.before = score_copy(unit->security, *unit);
   auto known = ports.systemd.service_property_names();
   if (!known) return known.error();
   auto planned = plan_options(config, catalogue, *unit, *known, report);
@@ -632,7 +618,7 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   phase(RunPhase::kScoring);
   auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());
   if (is_cancelled(ports.cancel)) return cancelled_error();
-  report.after = score(final_props, *unit);
+  report.after = score_copy(final_props, *unit);
   if (journaled.replayed() > 0) {
     spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", journaled.replayed());
   }
@@ -651,6 +637,14 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
 }
 
 }  // namespace
+
+Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit) {
+  SecurityState state{service_props};
+  for (const auto& p : unit.security) {  // unit-level fields (DefaultDependencies, Id)
+    if (!state.find(p.name)) state.properties.push_back(p);
+  }
+  return assess_exposure(state);
+}
 
 Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,
                                 RunPorts ports) {

@@ -9,6 +9,7 @@
 
 #include "harden_bisect/assignment.hpp"
 #include "harden_bisect/exposure_scoring.hpp"
+#include "harden_bisect/run_driver.hpp"
 #include "harden_bisect/trial_oracle.hpp"
 #include "harden_bisect/unit_snapshot.hpp"
 
@@ -16,15 +17,6 @@ namespace hb {
 namespace {
 
 using Json = nlohmann::json;
-
-// As the run driver scores a copy: its Service properties plus the unit-level fields.
-Exposure score(const PropertyList& service_props, const UnitSnapshot& unit) {
-  SecurityState state{service_props};
-  for (const auto& p : unit.security) {
-    if (!state.find(p.name)) state.properties.push_back(p);
-  }
-  return assess_exposure(state);
-}
 
 // analyze's sum of per-row badness (each normalised by its range, rounded up) and of weights.
 struct BadnessSum {
@@ -42,12 +34,6 @@ BadnessSum badness_of(const Exposure& e) {
   return sum;
 }
 
-std::string rung_text(const Rung& rung) {
-  std::string out;
-  for (const auto& a : rung.assignments) out += (out.empty() ? "" : " ") + a.key + "=" + a.value;
-  return out;
-}
-
 // The strongest rung of `option` weaker than `kept_rung` that the unit already satisfies, as
 // text; "" when it satisfies none (the option is new to the unit).
 std::string shipped_rung(const CatalogueOption& option, const std::string& kept_rung,
@@ -55,8 +41,9 @@ std::string shipped_rung(const CatalogueOption& option, const std::string& kept_
   bool below_kept = false;
   for (const auto& rung : option.rungs) {
     if (below_kept && assess(unit_settings, rung.assignments) == Applicability::kAlreadySatisfied)
-      return rung_text(rung);
-    if (rung.label == kept_rung || rung_text(rung) == kept_rung) below_kept = true;
+      return join_assignments(rung.assignments);
+    if (rung.label == kept_rung || join_assignments(rung.assignments) == kept_rung)
+      below_kept = true;
   }
   return {};
 }
@@ -123,7 +110,7 @@ Result<VerifyReport> verify_unit(const RunConfig& config, const Catalogue& catal
     VerifyReport failed;
     failed.unit = config.unit;
     failed.shipped_evidence = run.error().message;
-    failed.shipped = failed.hardened = score(unit->security, *unit);
+    failed.shipped = failed.hardened = score_copy(unit->security, *unit);
     failed.systemd_version = scoring.manager_version;
     failed.exposure_note = scoring.note();
     return failed;
@@ -142,7 +129,7 @@ Result<VerifyReport> verify_unit(const RunConfig& config, const Catalogue& catal
       for (auto& f : *list) {
         if (ports.cancel && ports.cancel->cancelled())
           return Error{"interrupted", ErrorKind::kInterrupted};
-        f.alone = score(copies.inspect(f.assignments, security_property_specs()), *unit);
+        f.alone = score_copy(copies.inspect(f.assignments, security_property_specs()), *unit);
         const BadnessSum alone = badness_of(f.alone);
         f.gain = shipped.badness - alone.badness;
         f.gain_exposure = shipped.exposure() - alone.exposure();

@@ -48,6 +48,8 @@ sed "s|@libexecdir@/harden-bisectd|$HBD|" "$repo/data/systemd/harden-bisectd.ser
     >"$HB_ROOT/etc/systemd/system/harden-bisectd.service"
 cp "$repo/data/dbus/org.hardenbisect1.service" "$HB_ROOT/usr/share/dbus-1/system-services/"
 cp "$repo/data/dbus/org.hardenbisect1.conf" "$HB_ROOT/etc/dbus-1/system.d/"
+mkdir -p "$HB_ROOT/usr/share/polkit-1/actions"
+cp "$repo/data/polkit/org.hardenbisect1.policy" "$HB_ROOT/usr/share/polkit-1/actions/"
 "$HB_SANDBOX" exec groupadd -f -r harden-bisect
 reload
 busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
@@ -191,11 +193,24 @@ for i in range(60):
     # A named error of ours, or of the bus library for a malformed message; gdbus itself may
     # refuse to send some junk ("Error parsing", a word taken as its option).
     assert any(k in r.stderr for k in ("org.hardenbisect1.Error.", "GDBus.Error", "parsing", "Usage:")), r.stderr
+# Job objects and GetJob with ids and paths that name no job (jobs 1 and 2 exist; never touched).
+for i in range(40):
+    n = random.choice([0, 999, 2**32 - 1, random.randint(3, 50)])
+    path = random.choice([f"/org/hardenbisect1/job/{n}", "/org/hardenbisect1/job/" + junk(),
+                          "/org/hardenbisect1/job", "/"])
+    method = random.choice(["Cancel", "Apply"])
+    r = subprocess.run(["busctl", "call", "org.hardenbisect1", path, "org.hardenbisect1.Job", method],
+                       capture_output=True, text=True)
+    r2 = subprocess.run(["busctl", "call", "org.hardenbisect1", "/org/hardenbisect1",
+                         "org.hardenbisect1.Manager", "GetJob", "u", str(n)], capture_output=True, text=True)
+    calls += 2
+    assert r.returncode != 0, (path, method, r.stdout)
+    assert r2.returncode != 0, (n, r2.stdout)
 for sig in (["s", "x"], ["i", "1"], ["sas", "a", "0"], ["sasa{sv}x", "u", "0", "0", "1"]):
     r = subprocess.run(["busctl", "call", "org.hardenbisect1", "/org/hardenbisect1",
                         "org.hardenbisect1.Manager", "Submit"] + sig, capture_output=True, text=True)
     assert r.returncode != 0, sig
-print(f"  fuzz: {calls} random Submit calls answered")
+print(f"  fuzz: {calls} random Submit, GetJob, Cancel and Apply calls answered")
 PY
 ctl systemctl is-active harden-bisectd.service >/dev/null || fail "daemon died under the fuzzer"
 set +e
@@ -216,6 +231,8 @@ echo "  $out"
 [ "$rc" != 0 ] || fail "unprivileged Submit succeeded"
 echo "$out" | grep -qi "access denied\|AccessDenied\|not allowed\|rejected" ||
     fail "unprivileged Submit: unclear error: $out"
+# The bus lets the call through; the daemon asked polkit (no agent, so auth_admin_keep fails).
+echo "$out" | grep -q "polkit" || fail "unprivileged Submit: polkit was not asked: $out"
 as_user busctl call org.hardenbisect1 /org/hardenbisect1 org.hardenbisect1.Manager ListJobs |
     grep -q job/1 || fail "unprivileged ListJobs refused"
 
@@ -244,6 +261,32 @@ for _ in $(seq 1 600); do
 done
 [ "$(prop "$p5" State)" = '"done"' ] || fail "job 5 ended $(prop "$p5" State): $(prop "$p5" Error)"
 [ -z "$(copies)" ] || fail "copies left behind: $(copies)"
+echo "== a caller polkit authorizes (a rule for org.hardenbisect1.manage) may submit and cancel"
+mkdir -p "$HB_ROOT/etc/polkit-1/rules.d"
+cat >"$HB_ROOT/etc/polkit-1/rules.d/50-hb-test.rules" <<EOF
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.hardenbisect1.manage" && subject.user == "$HB_USER")
+        return polkit.Result.YES;
+});
+EOF
+ctl systemctl try-restart polkit.service
+set +e
+out=$(as_user busctl call org.hardenbisect1 /org/hardenbisect1 org.hardenbisect1.Manager Submit \
+    'sasa{sv}' "$unit2" 1 "$probedir/probe2.sh" 1 only as 1 NoNewPrivileges 2>&1)
+rc=$?
+set -e
+[ "$rc" = 0 ] || fail "Submit authorized by polkit was refused: $out"
+p6=$(echo "$out" | sed -n 's/^o "\(.*\)"$/\1/p')
+[ -n "$p6" ] || fail "Submit answered $out"
+[ "$(prop "$p6" Owner)" = "$HB_USER_UID" ] || fail "job owner $(prop "$p6" Owner), expected $HB_USER_UID"
+as_user busctl call org.hardenbisect1 "$p6" org.hardenbisect1.Job Cancel ||
+    fail "Cancel authorized by polkit was refused"
+for _ in $(seq 1 600); do
+    case "$(prop "$p6" State)" in '"queued"' | '"running"') sleep 0.1 ;; *) break ;; esac
+done
+[ "$(prop "$p6" State)" = '"cancelled"' ] || fail "polkit-authorized job ended $(prop "$p6" State)"
+[ -z "$(copies)" ] || fail "copies left behind: $(copies)"
+rm "$HB_ROOT/etc/polkit-1/rules.d/50-hb-test.rules"
 echo "== idle exit: with idle-timeout 3 the daemon leaves; the next call starts it again"
 mkdir -p "$HB_ROOT/etc/harden-bisect"
 echo "idle-timeout: 3" >"$HB_ROOT/etc/harden-bisect/daemon.yaml"

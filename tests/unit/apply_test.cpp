@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "fake_clock.hpp"
 #include "fake_probe_runner.hpp"
@@ -148,6 +150,36 @@ TEST_SUITE("apply") {
     CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
   }
 
+  TEST_CASE("a rollback that cannot reload still restores the file, and says so") {
+    Bench b;
+    b.write_old();
+    b.systemd.fail(SystemdMethod::kReload, hb::testing::fake_bus_error("bus gone"), 2);
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message.find("bus gone") != std::string::npos);
+    CHECK(slurp(b.path()) == "[Service]\nPrivateTmp=yes\n");
+    CHECK(b.systemd.count(SystemdMethod::kReload) == 2);
+  }
+
+  TEST_CASE("a drop-in directory that is a symlink is refused before any reload") {
+    Bench b;
+    TempDir elsewhere;
+    fs::create_directory_symlink(elsewhere.str(), fs::path(b.path()).parent_path());
+    auto s = b.apply();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message.find("symlink") != std::string::npos);
+    CHECK(b.systemd.count(SystemdMethod::kReload) == 0);
+    CHECK(fs::is_empty(elsewhere.str()));
+  }
+
+  TEST_CASE("--apply needs no cancellation token and no clock of its own") {
+    Bench b;
+    b.request.timing.settle = milliseconds(0);  // the steady clock: no waiting in a test
+    REQUIRE(hb::apply_dropin(b.request, {b.systemd, b.probes, nullptr, nullptr}).ok());
+    CHECK(slurp(b.path()) == b.request.dropin);
+    CHECK(b.probes.runs() == 1);
+  }
+
   TEST_CASE("a unit that is not running keeps the drop-in for its next start") {
     Bench b("inactive");
     auto s = b.apply();
@@ -170,6 +202,8 @@ TEST_SUITE("apply") {
 
   TEST_CASE("dropin_path puts the file under the target root") {
     CHECK(hb::dropin_path("", "a.service") ==
+          "/etc/systemd/system/a.service.d/50-harden-bisect.conf");
+    CHECK(hb::dropin_path("/", "a.service") ==
           "/etc/systemd/system/a.service.d/50-harden-bisect.conf");
     CHECK(hb::dropin_path("/srv/c//", "a.service") ==
           "/srv/c/etc/systemd/system/a.service.d/50-harden-bisect.conf");
@@ -203,6 +237,25 @@ TEST_SUITE("apply") {
     CHECK_FALSE(no_parent.ok());  // one level is created, never a whole tree
   }
 
+  TEST_CASE("a file system that takes no new files is an error naming the step") {
+    auto no_temp = hb::write_file_atomically("/proc/hb-test.conf", "x\n");  // procfs: no creat
+    REQUIRE_FALSE(no_temp.ok());
+    CHECK(no_temp.error().message.rfind("cannot create a temporary file next to /proc/", 0) == 0);
+    auto no_dir = hb::write_file_atomically("/proc/hb-test.d/x.conf", "x\n");
+    REQUIRE_FALSE(no_dir.ok());
+    CHECK(no_dir.error().message.rfind("cannot create /proc/hb-test.d", 0) == 0);
+  }
+
+  TEST_CASE("a relative path is written in the current directory") {
+    TempDir dir;
+    const auto cwd = fs::current_path();
+    fs::current_path(dir.str());
+    const auto written = hb::write_file_atomically("plain.conf", "x\n");
+    fs::current_path(cwd);
+    REQUIRE(written.ok());
+    CHECK(slurp(dir.file("plain.conf")) == "x\n");
+  }
+
   TEST_CASE("an atomic write creates the unit's .d directory and leaves no temporary file") {
     TempDir dir;
     const auto path = dir.str() + "/web.service.d/50-harden-bisect.conf";
@@ -229,6 +282,33 @@ TEST_SUITE("apply") {
     CHECK(missing.error().message.find("cannot read") != std::string::npos);
     auto below_a_file = hb::read_file_if_exists(std::string("/etc/hostname/x"));
     CHECK_FALSE(below_a_file.ok());  // ENOTDIR is not "missing"
+  }
+
+  TEST_CASE(
+      "write_output: nothing for \"\", stdout for -, atomic for a file, refuses a directory") {
+    TempDir dir;
+    CHECK(hb::write_output("", "ignored").ok());
+    std::ostringstream captured;
+    auto* old = std::cout.rdbuf(captured.rdbuf());
+    const auto to_stdout = hb::write_output("-", "report\n");
+    std::cout.rdbuf(old);
+    CHECK(to_stdout.ok());
+    CHECK(captured.str() == "report\n");
+    const auto file = dir.str() + "/report.json";
+    REQUIRE(hb::write_output(file, "{}\n").ok());
+    CHECK(slurp(file) == "{}\n");
+    auto over_dir = hb::write_output(dir.str(), "x");  // not a regular file: written in place
+    REQUIRE_FALSE(over_dir.ok());
+    CHECK(over_dir.error().message == "cannot write " + dir.str());
+  }
+
+  TEST_CASE("an unreadable earlier drop-in stops --apply before it writes anything") {
+    Bench b;
+    b.request.root = "/etc/hostname";  // its etc/systemd/... lies below a file: ENOTDIR
+    auto applied = b.apply();
+    REQUIRE_FALSE(applied.ok());
+    CHECK(applied.error().message.find("cannot inspect") != std::string::npos);
+    CHECK(b.systemd.count(SystemdMethod::kReload) == 0);
   }
 }
 

@@ -10,106 +10,18 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "fake_clock.hpp"
-#include "fake_probe_runner.hpp"
-#include "fake_systemd_client.hpp"
 #include "harden_bisect/run_journal.hpp"
+#include "run_bench.hpp"
 #include "temp_dir.hpp"
 
 namespace {
 
 using hb::ErrorKind;
 using hb::RunPhase;
-using hb::testing::FakeClock;
+using hb::testing::Bench;
 using hb::testing::FakeProbe;
-using hb::testing::FakeProbeRunner;
-using hb::testing::FakeSystemdClient;
+using hb::testing::option;
 namespace fs = std::filesystem;
-
-using hb::testing::TempDir;
-
-hb::CatalogueOption option(std::string id, std::vector<std::vector<hb::Assignment>> rungs,
-                           double risk = 0.1) {
-  hb::CatalogueOption o;
-  o.id = std::move(id);
-  o.group = "process";
-  for (auto& r : rungs) o.rungs.push_back({"", std::move(r)});
-  o.risk = risk;
-  o.why = "test";
-  return o;
-}
-
-// Records everything the run tells its observer.
-struct RecordingObserver final : hb::RunObserver {
-  std::vector<RunPhase> phases;
-  std::vector<hb::TrialStart> started;
-  std::vector<hb::TrialRecord> finished;
-  void phase_changed(RunPhase phase) override { phases.push_back(phase); }
-  void trial_started(const hb::TrialStart& trial) override { started.push_back(trial); }
-  void trial_finished(const hb::TrialRecord& record) override { finished.push_back(record); }
-};
-
-// "web.service", running, with five options; the service breaks under PrivateTmp=yes (its
-// probe fails on any copy started with it).
-struct Bench {
-  TempDir dir;
-  FakeClock clock;
-  FakeSystemdClient systemd{clock};
-  FakeProbeRunner probes{clock};
-  hb::CancellationToken cancel;
-  RecordingObserver observer;
-  hb::RunConfig config;
-  hb::Catalogue catalogue;
-  // Called before each probe run with its number (1-based); may throw or cancel.
-  std::function<void(std::size_t)> before_probe;
-  std::size_t probe_runs = 0;
-
-  Bench() {
-    systemd.add_unit({"web.service", "loaded", "", "active", "running", "/x", {}, {}},
-                     {{"Nice", "VARIANT \"i\" { INT32 0; };"}});
-    systemd.known_properties(
-        {"NoNewPrivileges", "PrivateTmp", "ProtectSystem", "LockPersonality", "RestrictRealtime"});
-    catalogue.options = {
-        option("NoNewPrivileges", {{{"NoNewPrivileges", "yes"}}}),
-        option("PrivateTmp", {{{"PrivateTmp", "yes"}}}),
-        option("ProtectSystem", {{{"ProtectSystem", "strict"}}, {{"ProtectSystem", "full"}}}),
-        option("LockPersonality", {{{"LockPersonality", "yes"}}}),
-        option("RestrictRealtime", {{{"RestrictRealtime", "yes"}}})};
-    config.unit = "web.service";
-    config.probes = {{"/usr/bin/probe"}};
-    config.state_directory = dir.str();
-    config.stop_original = true;
-    config.timing.settle = std::chrono::milliseconds(0);  // one probe round per trial
-    probes.respond([this](const hb::ProbeSpec& spec) {
-      if (before_probe) before_probe(++probe_runs);
-      auto copy = FakeProbeRunner::env_of(spec, "HB_COPY");
-      REQUIRE(copy.has_value());
-      const auto& props = systemd.properties_of(*copy);
-      bool broken = std::any_of(props.begin(), props.end(),
-                                [](const hb::Property& p) { return p.name == "PrivateTmp"; });
-      return broken ? FakeProbe::exits(1, "cannot write /tmp") : FakeProbe::passes();
-    });
-  }
-
-  // One run; `token` replaces the bench's own cancellation token (a token cannot be reset).
-  hb::Result<hb::RunReport> run(const hb::CancellationToken* token = nullptr) {
-    return hb::run_hardening(
-        config, catalogue,
-        {systemd, probes, &systemd.journal, token ? token : &cancel, &observer, &clock});
-  }
-
-  std::size_t journal_trials() {
-    auto saved = hb::StateStore(dir.str()).load("web.service");
-    REQUIRE(saved.ok());
-    return saved->has_value() ? (**saved).trials.size() : 0;
-  }
-
-  // Every exit path: no copy left running, the original running again.
-  void check_cleaned_up() {
-    CHECK(systemd.running_copies().empty());
-    CHECK(systemd.is_active("web.service"));
-  }
-};
 
 std::vector<std::string> ids(const std::vector<hb::KeptOption>& kept) {
   std::vector<std::string> out;
@@ -256,6 +168,29 @@ TEST_SUITE("run") {
     b.check_cleaned_up();
   }
 
+  TEST_CASE("a leftover copy that cannot be stopped ends the run before the original is touched") {
+    Bench b;
+    b.systemd.add_leftover("harden-bisect-web-7.service");
+    b.systemd.fail(hb::testing::SystemdMethod::kStop, hb::testing::fake_bus_error("stuck"));
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().message.find("stuck") != std::string::npos);
+    CHECK(b.systemd.count(hb::testing::SystemdMethod::kStop, "web.service") == 0);
+    CHECK(b.systemd.started_copies().empty());
+    CHECK(b.systemd.is_active("web.service"));
+  }
+
+  TEST_CASE("an original that cannot be stopped ends the run; it is started again") {
+    Bench b;
+    b.systemd.fail(hb::testing::SystemdMethod::kStop, hb::testing::fake_bus_error("refused"));
+    auto report = b.run();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().message.find("refused") != std::string::npos);
+    CHECK(b.systemd.started_copies().empty());
+    CHECK(b.systemd.count(hb::testing::SystemdMethod::kStart, "web.service") == 1);
+    b.check_cleaned_up();
+  }
+
   TEST_CASE("a running original without --stop-original is refused and left running") {
     Bench b;
     b.config.stop_original = false;
@@ -288,6 +223,19 @@ TEST_SUITE("run") {
     REQUIRE(narrowed.ok());
     CHECK(ids(narrowed->kept) == std::vector<std::string>{"ProtectSystem"});
     CHECK(narrowed->skipped.empty());  // --only leaves the others out without a word
+  }
+
+  TEST_CASE("a rung that cannot be merged with the unit's own setting is planned out, said") {
+    Bench b;
+    b.config.only = {"ProtectSystem", "NoNewPrivileges"};
+    // A value of the wrong type for the setting: no rung can be proven stronger than it.
+    b.systemd.unit_properties("web.service", {{"ProtectSystem", true}});
+    auto report = b.run();
+    REQUIRE(report.ok());
+    REQUIRE(report->skipped.size() == 1);
+    CHECK(report->skipped[0].id == "ProtectSystem");
+    CHECK(report->skipped[0].reason == "would weaken the unit's own setting");
+    CHECK(ids(report->kept) == std::vector<std::string>{"NoNewPrivileges"});
   }
 
   TEST_CASE("a service that fails its probe unhardened ends the run as kBaselineFailed") {

@@ -3,6 +3,8 @@
 #include "harden_bisect/run_journal.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -160,6 +162,47 @@ TEST_SUITE("journal") {
     CHECK(store.lock("db.service").ok());  // other units are independent
     first->reset();
     CHECK(store.lock("web.service").ok());
+  }
+
+  TEST_CASE("a lock held without a pid is still named; a lock that is a symlink is refused") {
+    TempDir dir;
+    StateStore store(dir.str());
+    const int holder = open(dir.file("web.service.lock").c_str(), O_RDWR | O_CREAT, 0600);
+    REQUIRE(holder >= 0);
+    REQUIRE(flock(holder, LOCK_EX) == 0);  // another process's lock, before it wrote its pid
+    auto second = store.lock("web.service");
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().message == "another harden-bisect run is working on web.service");
+    close(holder);
+    fs::create_symlink("/etc/hostname", dir.file("db.service.lock"));
+    auto through_link = store.lock("db.service");
+    REQUIRE_FALSE(through_link.ok());
+    CHECK(through_link.error().message.rfind("cannot open lock " + dir.file("db.service.lock"),
+                                             0) == 0);
+  }
+
+  TEST_CASE("state files keep a unit name plain; a journal that cannot be removed is an error") {
+    TempDir dir;
+    StateStore store(dir.str());
+    REQUIRE(store.lock("a/b.service").ok());
+    CHECK(fs::exists(dir.file("a_b.service.lock")));
+    fs::create_directory(dir.file("web.service.journal.json"));
+    auto removed = store.remove("web.service");
+    REQUIRE_FALSE(removed.ok());
+    CHECK(removed.error().message.rfind("cannot remove " + dir.file("web.service.journal.json"),
+                                        0) == 0);
+  }
+
+  TEST_CASE("the default state directory: systemd's first STATE_DIRECTORY, else /var/lib") {
+    const char* saved = getenv("STATE_DIRECTORY");
+    const std::string before = saved ? saved : "";
+    setenv("STATE_DIRECTORY", "/var/lib/harden-bisectd:/var/lib/other", 1);
+    CHECK(hb::default_state_directory() == "/var/lib/harden-bisectd");
+    setenv("STATE_DIRECTORY", "", 1);
+    CHECK(hb::default_state_directory() == "/var/lib/harden-bisect");
+    unsetenv("STATE_DIRECTORY");
+    CHECK(hb::default_state_directory() == "/var/lib/harden-bisect");
+    if (saved) setenv("STATE_DIRECTORY", before.c_str(), 1);
   }
 
   TEST_CASE("a resumed run answers from the journal while the sets match, then runs trials") {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harden_bisect/assignment.hpp"
+#include "run_bench.hpp"
 
 namespace hb {
 namespace {
@@ -68,6 +69,19 @@ TEST_SUITE("verify") {
     CHECK(report.further.size() == 2);
   }
 
+  TEST_CASE("a kept option the catalogue does not know is (b); (c) alone is still improvable") {
+    RunReport run = run_keeping({}, {});
+    run.kept.push_back({"Local", "process", "Local=yes", {{"Local", "yes"}}, "a local option"});
+    auto report = classify_findings(run, builtin());
+    REQUIRE(report.further.size() == 1);
+    CHECK(report.further[0].shipped_rung.empty());
+    const auto only_c = classify_findings(
+        run_keeping(shipped({{"ProtectSystem", "yes"}}), {"ProtectSystem"}), builtin());
+    CHECK(only_c.further.empty());
+    CHECK(only_c.strengthen.size() == 1);
+    CHECK(verify_exit_code(only_c) == kExitImprovable);
+  }
+
   TEST_CASE("exit status: 0 nothing to add, 12 more passes, 5 fails as shipped") {
     VerifyReport done;
     done.passes_as_shipped = true;
@@ -107,6 +121,109 @@ TEST_SUITE("verify") {
     json = nlohmann::json::parse(render_verify_json(report, false));
     CHECK(json.at("exposure_note") == report.exposure_note);
     CHECK(render_verify_text(report).find("\nnote: the manager is 255.4-1") != std::string::npos);
+  }
+}
+
+// verify_unit over the fakes: the run, then one copy per finding to score it alone.
+TEST_SUITE("verify") {
+  // web.service ships ProtectSystem=full; PrivateTmp=yes breaks it (the bench's probe).
+  struct ShippedBench : testing::Bench {
+    ShippedBench() { systemd.unit_properties("web.service", shipped({{"ProtectSystem", "full"}})); }
+    Result<VerifyReport> verify() {
+      return verify_unit(config, catalogue,
+                         {systemd, probes, &systemd.journal, &cancel, &observer, &clock});
+    }
+  };
+
+  TEST_CASE("verify scores each finding alone on its own copy, largest gain first") {
+    ShippedBench b;
+    auto report = b.verify();
+    REQUIRE(report.ok());
+    CHECK(report->passes_as_shipped);
+    REQUIRE(report->strengthen.size() == 1);
+    CHECK(report->strengthen[0].id == "ProtectSystem");
+    CHECK(report->strengthen[0].shipped_rung == "ProtectSystem=full");
+    REQUIRE(report->further.size() == 3);  // NoNewPrivileges, LockPersonality, RestrictRealtime
+    for (const auto* list : {&report->further, &report->strengthen}) {
+      for (const auto& f : *list) {
+        CHECK_MESSAGE(f.gain > 0, f.id);
+        CHECK(f.alone.tenths <= report->shipped.tenths);
+        CHECK(f.gain_tenths == report->shipped.tenths - f.alone.tenths);
+      }
+    }
+    CHECK(std::is_sorted(
+        report->further.begin(), report->further.end(),
+        [](const auto& a, const auto& b) { return a.gain_exposure > b.gain_exposure; }));
+    const auto& copies = b.systemd.started_copies();
+    CHECK(std::count_if(copies.begin(), copies.end(), [](const std::string& name) {
+            return name.find("gain-") != std::string::npos;
+          }) == 4);
+    b.check_cleaned_up();
+    CHECK(verify_exit_code(*report) == kExitImprovable);
+    const auto json = nlohmann::json::parse(render_verify_json(*report, false));
+    CHECK(json["passes_as_shipped"] == true);
+    CHECK(json["evidence"].is_null());
+    CHECK(json["strengthen"][0]["shipped_rung"] == "ProtectSystem=full");
+    CHECK(json["further"].size() == 3);
+    CHECK(json["exit_code"] == kExitImprovable);
+  }
+
+  TEST_CASE("verify needs no cancellation token and no observer") {
+    ShippedBench b;
+    auto report =
+        verify_unit(b.config, b.catalogue,
+                    {b.systemd, b.probes, &b.systemd.journal, nullptr, nullptr, &b.clock});
+    REQUIRE(report.ok());
+    CHECK(report->further.size() == 3);
+    CHECK(b.observer.phases.empty());
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("a unit that fails its probe as shipped is a report with the evidence, not an error") {
+    ShippedBench b;
+    b.probes.respond([](const ProbeSpec&) { return testing::FakeProbe::exits(1, "down"); });
+    auto report = b.verify();
+    REQUIRE(report.ok());
+    CHECK_FALSE(report->passes_as_shipped);
+    CHECK(report->shipped_evidence.find("probe exited 1") != std::string::npos);
+    CHECK(report->shipped.tenths == report->hardened.tenths);
+    CHECK(verify_exit_code(*report) == 5);
+    const auto json = nlohmann::json::parse(render_verify_json(*report, true));
+    CHECK(json["evidence"].is_string());
+    CHECK(json["exit_code"] == 5);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("a copy systemd refuses while scoring ends verify with that error") {
+    ShippedBench b;
+    b.systemd.script_copies([](const std::string& name, const PropertyList&) {
+      testing::UnitScript script;
+      if (name.find("gain-") != std::string::npos) script.rejection = "no";
+      return script;
+    });
+    auto report = b.verify();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kSystemd);
+    b.check_cleaned_up();
+  }
+
+  TEST_CASE("a run error other than a failing baseline is verify's error") {
+    ShippedBench b;
+    b.config.unit = "missing.service";
+    auto report = b.verify();
+    REQUIRE_FALSE(report.ok());
+    CHECK(b.systemd.started_copies().empty());
+  }
+
+  TEST_CASE("a cancelled verify stops before scoring and says so") {
+    ShippedBench b;
+    b.observer.on_phase = [&](RunPhase phase) {
+      if (phase == RunPhase::kCleanup) b.cancel.cancel();
+    };
+    auto report = b.verify();
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().kind == ErrorKind::kInterrupted);
+    b.check_cleaned_up();
   }
 }
 
