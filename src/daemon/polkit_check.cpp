@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <tuple>
 
 namespace hb::daemon {
 
@@ -24,9 +25,10 @@ PolkitAnswer polkit_check(sdbus::IConnection& bus, const std::string& sender,
         .withArguments(subject, action, std::map<std::string, std::string>{}, kAllowUserInteraction,
                        std::string{})
         .storeResultsTo(result);
-    const auto& [authorized, challenge, details] = result;
+    const bool authorized = std::get<0>(result);
+    const bool challenge = std::get<1>(result);
     if (authorized) return {true, {}};
-    return {false, challenge ? "polkit: authentication required, and no agent answered"
+    return {false, challenge ? std::string("polkit: authentication required, and no agent answered")
                              : "polkit: not authorized for " + action};
   } catch (const sdbus::Error& e) {
     return {false, "polkit could not be asked (" + e.getName() + ")"};
