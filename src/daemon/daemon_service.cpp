@@ -330,10 +330,10 @@ void Daemon::authorize(const BusCaller& caller, const char* what) const {
   if (caller.uid == 0 || in_group(caller.uid, settings_.admin_group)) return;
   const auto answer = polkit_check(*bus_, caller.sender, kPolkitAction);
   if (answer.authorized) return;
-  refuse({kErrAccessDenied, std::string("only root, members of group ") + settings_.admin_group +
-                                " and administrators authorized by polkit may " + what +
-                                " (caller uid " + std::to_string(caller.uid) + "; " + answer.why +
-                                ")"});
+  refuse({kErrAccessDenied,
+          std::string("access denied: only root, members of group ") + settings_.admin_group +
+              " and administrators authorized by polkit may " + what + " (caller uid " +
+              std::to_string(caller.uid) + "; " + answer.why + ")"});
 }
 
 std::optional<ApiError> Daemon::check_unit(const std::string& unit) {
