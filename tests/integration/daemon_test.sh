@@ -44,7 +44,12 @@ printf '[Service]\nType=exec\nExecStart=/usr/bin/python3 /usr/local/lib/hb-examp
 # The daemon: unit (this build's binary), bus activation, bus policy; then reload dbus + systemd.
 mkdir -p "$HB_ROOT/etc/systemd/system" "$HB_ROOT/etc/dbus-1/system.d" \
     "$HB_ROOT/usr/share/dbus-1/system-services"
-sed "s|@libexecdir@/harden-bisectd|$HBD|" "$repo/data/systemd/harden-bisectd.service.in" \
+# The binary and its catalogue are copied into the container (where the binary looks for an
+# installed catalogue): the unit's ProtectHome=yes hides a checkout under /root or /home.
+install -D -m 0755 "$HBD" "$HB_ROOT/usr/local/libexec/harden-bisectd"
+install -D -m 0644 "$repo/data/catalogue.yaml" "$HB_ROOT/usr/local/share/harden-bisect/catalogue.yaml"
+sed "s|@libexecdir@/harden-bisectd|/usr/local/libexec/harden-bisectd|" \
+    "$repo/data/systemd/harden-bisectd.service.in" \
     >"$HB_ROOT/etc/systemd/system/harden-bisectd.service"
 cp "$repo/data/dbus/org.hardenbisect1.service" "$HB_ROOT/usr/share/dbus-1/system-services/"
 cp "$repo/data/dbus/org.hardenbisect1.conf" "$HB_ROOT/etc/dbus-1/system.d/"
