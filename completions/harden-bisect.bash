@@ -2,8 +2,8 @@
 # Options are listed here; tests/docs_test.sh checks the lists against `harden-bisect --help`.
 _harden_bisect_options_with_value='-p --probe --probe-user --probe-timeout --settle
     --start-timeout --stop-timeout --confirm --retries --catalogue --only --skip -o --output
-    --json --json-file --junit --root --state-dir'
-_harden_bisect_flags='--retries-all --full-settle --stop-original --trace --no-trace --repairs --no-repairs --check-maximal --apply --resume --list-options --no-pager -v
+    --json --json-file --junit --root --state-dir -M --machine -H --host'
+_harden_bisect_flags='--retries-all --full-settle --stop-original --trace --no-trace --repairs --no-repairs --check-maximal --user --system --apply --resume --list-options --no-pager -v
     --verbose -q --quiet --version -h --help'
 
 # Subcommands (first word) and their options; docs_test.sh checks each list against
@@ -31,7 +31,9 @@ _harden_bisect_plan_discover_options=''
 _harden_bisect_plan_discover_flags='-h --help'
 
 _harden_bisect_services() {
-    systemctl list-unit-files --type=service --no-legend --no-pager --plain 2>/dev/null |
+    local scope=--system
+    [[ " ${COMP_WORDS[*]} " == *" --user "* ]] && scope=--user
+    systemctl $scope list-unit-files --type=service --no-legend --no-pager --plain 2>/dev/null |
         awk '{ print $1 }' | grep -v '@\.service$'
 }
 
@@ -108,6 +110,11 @@ _harden_bisect() {
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --root | --state-dir)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        -M | --machine)
+            COMPREPLY=($(compgen -W "$(machinectl list --no-legend 2>/dev/null |
+                awk '{ print $1 }') .host $(compgen -u | sed 's/$/@.host/')" -- "$cur")); return ;;
+        -H | --host)
+            COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
         --only | --skip)
             COMPREPLY=($(compgen -W "$(harden-bisect --list-options 2>/dev/null |
                 awk 'NF { print $1 }')" -- "$cur")); return ;;

@@ -3,8 +3,11 @@
 #
 # Installs the unit file of every example (examples/*/hb-example-*.service) into
 # ROOT/etc/systemd/system/, replacing the placeholder @EXAMPLES@ with the absolute path of
-# this examples directory, and prints the installed unit names, one per line.
-# It does NOT run `systemctl daemon-reload`; do that against the manager that reads ROOT.
+# this examples directory, and prints the installed unit names, one per line. User-service
+# examples (examples/*/hb-user-example-*.service) go to ROOT/etc/systemd/user/ (every user
+# manager reads it) and are not printed.
+# It does NOT run `systemctl daemon-reload`; do that against the manager that reads ROOT
+# (and `systemctl --user daemon-reload` for the user examples).
 #
 #   ROOT=/            the running system
 #   ROOT=$HB_ROOT     the overlay root of a test container (sandbox.sh)
@@ -30,7 +33,8 @@ if [ "$copy" = 1 ]; then
     mkdir -p "$dest"
     for d in "$here"/*/; do
         d=${d%/}; n=${d##*/}
-        ls "$d"/hb-example-*.service >/dev/null 2>&1 || continue
+        ls "$d"/hb-example-*.service >/dev/null 2>&1 ||
+            ls "$d"/hb-user-example-*.service >/dev/null 2>&1 || continue
         rm -rf "${dest:?}/$n"
         cp -R "$d" "$dest/$n"
     done
@@ -68,3 +72,13 @@ for f in "$here"/*/hb-example-*.service; do
     found=$((found + 1))
 done
 [ "$found" -gt 0 ] || { echo "install.sh: no example units found in $here" >&2; exit 1; }
+
+userdir=$root/etc/systemd/user
+mkdir -p "$userdir"
+for f in "$here"/*/hb-user-example-*.service; do
+    [ -f "$f" ] || continue
+    name=${f##*/}
+    sed "s|@EXAMPLES@|$esc|g" "$f" >"$userdir/$name.tmp"
+    chmod 0644 "$userdir/$name.tmp"
+    mv -f "$userdir/$name.tmp" "$userdir/$name"
+done

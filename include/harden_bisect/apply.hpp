@@ -8,12 +8,21 @@
 
 #include "harden_bisect/clock.hpp"
 #include "harden_bisect/interrupt.hpp"
+#include "harden_bisect/manager_target.hpp"
 #include "harden_bisect/probe_runner.hpp"
 #include "harden_bisect/result.hpp"
 #include "harden_bisect/systemd_client.hpp"
 #include "harden_bisect/trial_oracle.hpp"
 
 namespace hb {
+
+// Where a drop-in goes and who owns what apply creates there.
+struct DropinLocation {
+  std::string path;
+  std::optional<unsigned> owner_uid;  // new directories and the file are chowned to this user
+  std::optional<unsigned> owner_gid;  // (a user manager's files belong to its user)
+  bool create_parents = false;        // create missing parent directories (~/.config/...)
+};
 
 // What to install where, and how to check the unit afterwards.
 struct ApplyRequest {
@@ -27,6 +36,8 @@ struct ApplyRequest {
   // start_timeout for the restart; settle = the window in which failing probes are repeated
   // (retry_pause apart) before the unit counts as broken.
   TrialTiming timing;
+  // Where to write; null = dropin_path(root, unit), as root, for the system manager.
+  std::optional<DropinLocation> location;
 };
 
 // Side effects of --apply; owned by the caller.
@@ -51,6 +62,13 @@ Status apply_dropin(const ApplyRequest& request, ApplyPorts ports);
 // Path of the drop-in for `unit` under the target root ("" = "/"):
 // ROOT/etc/systemd/system/UNIT.d/50-harden-bisect.conf.
 std::string dropin_path(const std::string& root, const std::string& unit);
+
+// Where --apply writes the drop-in of `unit` for `manager`. System: dropin_path(root, unit).
+// User: ROOT/HOME/.config/systemd/user/UNIT.d/50-harden-bisect.conf of the manager's user (USER
+// of -M USER@..., looked up in ROOT/etc/passwd; else the caller, whose $XDG_CONFIG_HOME counts),
+// owned by that user. Errors (kUsage): an unknown user, or a user manager reached with -H.
+Result<DropinLocation> dropin_location(const std::string& root, const std::string& unit,
+                                       const ManagerTarget& manager);
 
 // Writes `content` to `path` atomically: temp file in the same directory (0644), fsync,
 // rename, fsync of the directory. Creates the last directory if missing; refuses a symlink as

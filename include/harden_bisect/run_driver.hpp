@@ -9,6 +9,7 @@
 #include "harden_bisect/catalogue.hpp"
 #include "harden_bisect/clock.hpp"
 #include "harden_bisect/interrupt.hpp"
+#include "harden_bisect/manager_target.hpp"
 #include "harden_bisect/probe_runner.hpp"
 #include "harden_bisect/result.hpp"
 #include "harden_bisect/run_report.hpp"
@@ -33,6 +34,9 @@ struct RunConfig {
   bool repairs = true;  // try the catalogue's repair rungs (strong option + narrow grant)
   std::string state_directory;  // lock and trial journal live here
   bool resume = false;          // continue an interrupted run from its journal
+  // The manager the copies run under. Under a user manager the catalogue's user_manager column
+  // decides what is tried, and steps it cannot carry out are verdicts of their own.
+  ManagerTarget manager;
 };
 
 // The stages of a run, in order; a run that ends early skips the rest (kCleanup always comes).
@@ -97,7 +101,10 @@ Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalo
 std::string copy_prefix(const std::string& unit);
 
 // The exposure of a copy: its Service properties (as read back from systemd) plus the unit-level
-// fields of the original (DefaultDependencies, Id), scored as systemd-analyze security does.
-Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit);
+// fields of the original (DefaultDependencies, Id), scored as systemd-analyze security (--user
+// for a user manager) does; with `enforced_of`, counting only what a user manager enforces
+// (settings it accepts without enforcing score as unset).
+Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit,
+                    bool user_manager = false, const Catalogue* enforced_of = nullptr);
 
 }  // namespace hb

@@ -61,6 +61,10 @@ class StateStore {
 // /var/lib/harden-bisect.
 std::string default_state_directory();
 
+// The state directory of an unprivileged caller (--user): $XDG_STATE_HOME/harden-bisect, else
+// ~/.local/state/harden-bisect; the directories above it are created (0700) if missing.
+std::string user_state_directory();
+
 // Serialises a journal (JSON) and back; exposed for tests.
 std::string journal_to_json(const RunJournal& journal);
 Result<RunJournal> journal_from_json(const std::string& text);

@@ -63,6 +63,15 @@ struct RunReport {
   std::vector<TrialRecord> trials;
   Exposure before;
   Exposure after;
+  // Under a user manager (empty otherwise). The options it accepts but does not enforce here
+  // (catalogue: not-enforced, or needs-private-users without PrivateUsers=yes) with the reason:
+  // never kept, never written as settings; the drop-in lists them as comments.
+  bool user_manager = false;
+  std::vector<SkippedOption> unenforced;
+  // The exposure counting only what the manager enforces (`before`/`after` are what
+  // systemd-analyze security --user shows, which scores unenforced settings as applied).
+  std::optional<Exposure> before_enforced;
+  std::optional<Exposure> after_enforced;
   bool confirmed = false;
   std::chrono::milliseconds duration{0};
   UsageTable usage;  // what the traced baseline used (or, in `note`, why it was not traced)

@@ -13,6 +13,8 @@ enum class VerdictKind {
   kHang,         // probe deadline hit: the service accepted but never answered
   kStartFailed,  // the copy did not come up: systemd's Result and ExecMainStatus say why
   kUnsupported,  // systemd rejected a property (unknown or invalid on this version)
+  kInfeasible,   // a step this manager cannot carry out (218/CAPABILITIES under a user
+                 // manager): says nothing about what the service needs, never retried
 };
 
 // Stable lower-case name used in reports and journals: "pass", "fail", "hang", ...
@@ -46,5 +48,14 @@ namespace hb {
 // exited non-zero by itself or crashed (SIGSYS, SIGSEGV ...) fails the same way every time.
 // False for a pass. Decided from the verdict alone, so replayed verdicts decide the same way.
 bool is_ambiguous(const Verdict& verdict);
+
+// The systemd step an unprivileged (user) manager cannot carry out that made the copy fail, as
+// "218/CAPABILITIES", or "" when the copy did not fail at such a step. Under a system manager
+// the same statuses mean the service's settings are wrong, so only user runs ask.
+std::string infeasible_step(const Evidence& evidence);
+
+// Turns a start failure at an infeasible step (see infeasible_step) into kInfeasible, saying
+// so in the summary; any other verdict is returned unchanged.
+Verdict classify_under_user_manager(Verdict verdict);
 
 }  // namespace hb

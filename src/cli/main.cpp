@@ -47,6 +47,9 @@ struct CliOptions {
   std::string junit_path;
   std::string root;
   std::string probe_user;
+  bool user = false;    // --user (--system is the default)
+  std::string machine;  // -M
+  std::string host;     // -H
   bool apply = false;
   bool verify = false;  // `harden-bisect verify ...`: the same options, a verify report
   bool list_options = false;
@@ -125,6 +128,11 @@ Status validate(CliOptions& o) {
   }
   if (!o.list_options) {
     if (auto s = check_unit_name(o.run.unit); !s) problems.push_back(s.error());
+  }
+  if (auto target = make_manager_target(o.user, o.machine, o.host); !target) {
+    problems.push_back(target.error());
+  } else {
+    o.run.manager = *target;
   }
   if (problems.empty()) return {};
   // The first problem decides the exit code (by its kind); the others are logged.
@@ -232,13 +240,28 @@ void define_options(CLI::App& app, CliOptions& o) {
       ->group(search);
 
   const std::string unit = "Unit and system";
+  app.add_flag("--user,!--system", o.user,
+               "Harden a unit of the caller's user manager (systemctl --user); options it cannot "
+               "carry out or enforce are skipped or listed as such. --system (default): PID 1")
+      ->group(unit);
+  app.add_option("-M,--machine", o.machine,
+                 "Talk to the manager of a container (-M NAME), or with --user to USER's manager "
+                 "(--user -M USER@.host, as root), as systemctl does. Probes still run here")
+      ->type_name("CONTAINER")
+      ->group(unit);
+  app.add_option("-H,--host", o.host,
+                 "Talk to the system manager of a remote host over ssh, as systemctl does. Probes "
+                 "still run here")
+      ->type_name("[USER@]HOST")
+      ->group(unit);
   app.add_flag("--stop-original", o.run.stop_original,
                "Stop the running original during the run (copies would fight over its ports "
                "and files); it is started again on every exit path")
       ->group(unit);
   app.add_flag("--apply", o.apply,
-               "Install the drop-in as /etc/systemd/system/UNIT.d/50-harden-bisect.conf, reload, "
-               "restart the unit if it runs, probe it, and roll back if the probe fails")
+               "Install the drop-in as /etc/systemd/system/UNIT.d/50-harden-bisect.conf (with "
+               "--user ~/.config/systemd/user/UNIT.d/ of the manager's user), reload, restart "
+               "the unit if it runs, probe it, and roll back if the probe fails")
       ->group(unit);
   app.add_option("--root", o.root,
                  "File system root of the target system (for --apply and the journal), e.g. a "
@@ -454,7 +477,7 @@ Status check_maximal_result(const RunReport& report) {
 
 // The main command: connect, run, write the reports, check maximality, --apply.
 Status harden(const CliOptions& o, const Catalogue& catalogue, const CancellationToken& cancel) {
-  auto connected = connect_system_manager();
+  auto connected = connect_manager(o.run.manager);
   if (!connected) return connected.error();
   // systemd may re-execute mid-run (package upgrades do): calls are repeated for up to 60 s.
   auto systemd = make_retrying(std::move(*connected), std::chrono::seconds(60));
@@ -480,7 +503,9 @@ Status harden(const CliOptions& o, const Catalogue& catalogue, const Cancellatio
   if (auto s = write_reports(o, *report, dropin, scoring); !s) return s;
   if (auto s = check_maximal_result(*report); !s) return s;
   if (!o.apply) return {};
-  return apply_dropin({o.run.unit, o.root, dropin, probe_specs(o.run), o.run.timing},
+  auto location = dropin_location(o.root, o.run.unit, o.run.manager);
+  if (!location) return location.error();
+  return apply_dropin({o.run.unit, o.root, dropin, probe_specs(o.run), o.run.timing, *location},
                       {*systemd, probes, &cancel});
 }
 
@@ -490,7 +515,7 @@ Result<int> verify(const CliOptions& o, const Catalogue& catalogue,
   if (o.apply) {
     return Error{"verify never changes the unit; --apply is not for verify", ErrorKind::kUsage};
   }
-  auto connected = connect_system_manager();
+  auto connected = connect_manager(o.run.manager);
   if (!connected) return connected.error();
   auto systemd = make_retrying(std::move(*connected), std::chrono::seconds(60));
   auto journal = open_journal(o.root);
@@ -565,6 +590,9 @@ int main(int argc, char** argv) {
     return report_parse_error(app, e, "harden-bisect");
   }
   o.color = colors_enabled_for(STDERR_FILENO);
+  // An unprivileged caller hardening its own units cannot write /var/lib/harden-bisect.
+  if (o.user && geteuid() != 0 && app.count("--state-dir") == 0 && !getenv("STATE_DIRECTORY"))
+    o.run.state_directory = user_state_directory();
 
   // 2. Logging; SIGINT/SIGTERM/SIGHUP cancel the run, which then cleans up.
   set_up_logging(o);

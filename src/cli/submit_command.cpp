@@ -28,8 +28,9 @@ int fail(const Error& e) {
 }
 
 VerdictKind verdict_kind(const std::string& name) {
-  for (auto kind : {VerdictKind::kPass, VerdictKind::kFail, VerdictKind::kHang,
-                    VerdictKind::kStartFailed, VerdictKind::kUnsupported}) {
+  for (auto kind :
+       {VerdictKind::kPass, VerdictKind::kFail, VerdictKind::kHang, VerdictKind::kStartFailed,
+        VerdictKind::kUnsupported, VerdictKind::kInfeasible}) {
     if (name == to_string(kind)) return kind;
   }
   return VerdictKind::kFail;

@@ -1,6 +1,7 @@
 // Which failures are worth a re-run (see is_ambiguous in verdict.hpp).
 #include <signal.h>
 
+#include <string>
 #include <string_view>
 
 #include "harden_bisect/verdict.hpp"
@@ -42,12 +43,44 @@ bool copy_failed_by_itself(const Evidence& e) {
   return false;
 }
 
+// Exec steps an unprivileged manager cannot carry out (systemd 252 exit-status.h), measured in a
+// user manager: capability dropping, User=/Group= switches, securebits, chroot, and namespace
+// setup without PrivateUsers=yes (TemporaryFileSystem=).
+struct InfeasibleStep {
+  int status;
+  const char* name;
+};
+constexpr InfeasibleStep kInfeasibleSteps[] = {
+    {210, "CHROOT"}, {213, "SECUREBITS"},   {216, "GROUP"},
+    {217, "USER"},   {218, "CAPABILITIES"}, {226, "NAMESPACE"},
+};
+
 }  // namespace
+
+std::string infeasible_step(const Evidence& e) {
+  if (e.exec_main_code != kCldExited || e.unit_result != "exit-code") return "";
+  for (const auto& step : kInfeasibleSteps) {
+    if (step.status == e.exec_main_status) return std::to_string(step.status) + "/" + step.name;
+  }
+  return "";
+}
+
+Verdict classify_under_user_manager(Verdict verdict) {
+  if (verdict.kind != VerdictKind::kStartFailed && verdict.kind != VerdictKind::kFail)
+    return verdict;
+  const auto step = infeasible_step(verdict.evidence);
+  if (step.empty()) return verdict;
+  verdict.kind = VerdictKind::kInfeasible;
+  verdict.evidence.summary = "the user manager cannot carry out step " + step +
+                             " (not a need of the service): " + verdict.evidence.summary;
+  return verdict;
+}
 
 bool is_ambiguous(const Verdict& verdict) {
   switch (verdict.kind) {
     case VerdictKind::kPass:
     case VerdictKind::kUnsupported:
+    case VerdictKind::kInfeasible:  // the manager, not the service: the same every time
       return false;
     case VerdictKind::kFail:
     case VerdictKind::kHang:

@@ -14,6 +14,8 @@ const char* to_string(VerdictKind kind) {
       return "start-failed";
     case VerdictKind::kUnsupported:
       return "unsupported";
+    case VerdictKind::kInfeasible:
+      return "infeasible";
   }
   return "unknown";  // only for a value outside the enum, e.g. read from a corrupt file
 }

@@ -2,6 +2,7 @@
 // writes one: one line per setting, a plain-words comment for each, nothing that changes
 // nothing, and every comment one sanitised line.
 #include <algorithm>
+#include <functional>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -77,12 +78,29 @@ void header(std::ostream& out, const RunReport& report, const DropinHeader& h) {
                      " add access back, deliberately and narrowly, so that stronger settings "
                      "hold than the service survives without them (each is marked REPAIR below).");
   }
-  comment(out, "Exposure (systemd-analyze security): " + report.before.score_text() + " " +
+  if (!report.user_manager) {
+    comment(out, "Exposure (systemd-analyze security): " + report.before.score_text() + " " +
+                     report.before.level() + " before, " + report.after.score_text() + " " +
+                     report.after.level() + " with this file.");
+    comment(out, "Install as /etc/systemd/system/" + report.unit +
+                     ".d/50-harden-bisect.conf, then run systemctl daemon-reload and restart the "
+                     "service.");
+    return;
+  }
+  comment(out, "Exposure (systemd-analyze security --user): " + report.before.score_text() + " " +
                    report.before.level() + " before, " + report.after.score_text() + " " +
                    report.after.level() + " with this file.");
-  comment(out, "Install as /etc/systemd/system/" + report.unit +
-                   ".d/50-harden-bisect.conf, then run systemctl daemon-reload and restart the "
-                   "service.");
+  if (report.before_enforced && report.after_enforced) {
+    comment(out,
+            "Counting only what a user manager enforces: " + report.before_enforced->score_text() +
+                " " + report.before_enforced->level() + " before, " +
+                report.after_enforced->score_text() + " " + report.after_enforced->level() +
+                " with this file (systemd-analyze scores settings a user manager accepts "
+                "but does not enforce as applied).");
+  }
+  comment(out, "Install as ~/.config/systemd/user/" + report.unit +
+                   ".d/50-harden-bisect.conf, then run systemctl --user daemon-reload and "
+                   "restart the service.");
 }
 
 // Why a repair's grant is there, by setting: it adds access back so a stronger setting holds.
@@ -222,14 +240,31 @@ void kept_settings(std::ostream& out, const RunReport& report) {
 }
 
 void rejected_and_skipped(std::ostream& out, const RunReport& report) {
-  if (!report.rejected.empty()) {
-    out << "\n# Left out: the service failed its probe with these.\n";
+  auto infeasible = [](const RejectedOption& r) {
+    return r.verdict.kind == VerdictKind::kInfeasible;
+  };
+  auto rejected = [&](bool which) {
     for (const auto& r : report.rejected) {
+      if (infeasible(r) != which) continue;
       auto label = report::setting_label(r.assignments, r.id, r.rung);
       // Only the reason a reader can act on; how the search narrowed it down is not theirs.
       if (r.why.starts_with("conflicts with ")) label += " (" + one_line(r.why) + ")";
       evidence(out, label + ": " + report::rejection_reason(r.verdict));
     }
+  };
+  if (std::any_of(report.rejected.begin(), report.rejected.end(), std::not_fn(infeasible))) {
+    out << "\n# Left out: the service failed its probe with these.\n";
+    rejected(false);
+  }
+  if (std::any_of(report.rejected.begin(), report.rejected.end(), infeasible)) {
+    out << "\n# Left out, infeasible under this manager (a step it cannot carry out, not a need "
+           "of\n# the service).\n";
+    rejected(true);
+  }
+  if (!report.unenforced.empty()) {
+    out << "\n# Not written: this manager accepts these but does not enforce them, so they would "
+           "not\n# protect anything.\n";
+    for (const auto& u : report.unenforced) evidence(out, u.id + ": " + u.reason);
   }
   if (!report.skipped.empty()) {
     out << "\n# Not tried:\n";

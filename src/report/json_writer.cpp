@@ -106,6 +106,15 @@ std::string render_json(const RunReport& report, const ReportContext& context, b
   for (const auto& s : report.skipped)
     doc["skipped"].push_back({{"id", s.id}, {"reason", s.reason}});
   for (const auto& t : report.trials) doc["trials"].push_back(trial(t));
+  if (report.user_manager) {  // optional fields: only runs under a user manager have them
+    doc["manager"] = "user";
+    doc["unenforced"] = Json::array();
+    for (const auto& u : report.unenforced)
+      doc["unenforced"].push_back({{"id", u.id}, {"reason", u.reason}});
+    if (report.before_enforced)
+      doc["exposure"]["before_enforced"] = exposure(*report.before_enforced);
+    if (report.after_enforced) doc["exposure"]["after_enforced"] = exposure(*report.after_enforced);
+  }
   // Probe output and journal lines may hold any bytes; replace invalid UTF-8 (U+FFFD) instead
   // of letting dump() throw and lose the whole report.
   return doc.dump(pretty ? 2 : -1, ' ', false, Json::error_handler_t::replace) + "\n";

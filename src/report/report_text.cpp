@@ -170,6 +170,9 @@ std::string rejection_reason(const Verdict& verdict) {
     case VerdictKind::kUnsupported:
       phrase = "unsupported by this systemd";
       break;
+    case VerdictKind::kInfeasible:
+      phrase = "infeasible under this manager";
+      break;
   }
   const std::string summary = one_line(verdict.evidence.summary);
   if (summary.empty()) return phrase;

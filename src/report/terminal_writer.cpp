@@ -29,6 +29,7 @@ const char* colour(VerdictKind kind) {
     case VerdictKind::kStartFailed:
       return "\x1b[1;31m";
     case VerdictKind::kUnsupported:
+    case VerdictKind::kInfeasible:
       return "\x1b[35m";
   }
   return "";
@@ -78,7 +79,13 @@ void print_summary(std::ostream& out, const RunReport& report, bool tty) {
   using report::one_line;
   out << "harden-bisect " << one_line(report.unit) << '\n';
   out << "  exposure  " << report.before.score_text() << ' ' << report.before.level() << " -> "
-      << report.after.score_text() << ' ' << report.after.level() << '\n';
+      << report.after.score_text() << ' ' << report.after.level()
+      << (report.user_manager ? "  (systemd-analyze security --user)" : "") << '\n';
+  if (report.before_enforced && report.after_enforced) {
+    out << "  enforced  " << report.before_enforced->score_text() << ' '
+        << report.before_enforced->level() << " -> " << report.after_enforced->score_text() << ' '
+        << report.after_enforced->level() << "  (counting only what the user manager enforces)\n";
+  }
   out << "  trials    " << report.trials.size() << " in "
       << report::format_duration(report.duration) << ", final set "
       << (report.confirmed ? "confirmed" : "NOT confirmed") << '\n';
@@ -152,6 +159,13 @@ void print_summary(std::ostream& out, const RunReport& report, bool tty) {
         << '\n';
   }
 
+  if (!report.unenforced.empty()) {
+    std::string unenforced =
+        "\nNot enforced by this manager (" + std::to_string(report.unenforced.size()) + ")";
+    for (std::size_t i = 0; i < report.unenforced.size(); ++i)
+      unenforced += (i == 0 ? ": " : ", ") + one_line(report.unenforced[i].id);
+    out << truncate(unenforced, kSummaryWidth + 1) << '\n';
+  }
   std::string skipped = "\nSkipped (" + std::to_string(report.skipped.size()) + ")";
   for (std::size_t i = 0; i < report.skipped.size(); ++i)
     skipped += (i == 0 ? ": " : ", ") + one_line(report.skipped[i].id);

@@ -83,6 +83,8 @@ UnitSummary summarize_run(const RunReport& report) {
     }
   }
   for (const auto& s : report.skipped) out.skipped.push_back({s.id, "", "", s.reason});
+  for (const auto& u : report.unenforced)
+    out.skipped.push_back({u.id, "", "", "not enforced by this manager: " + u.reason, ""});
   for (const auto& row : report.after.rows) {
     if (row.badness && *row.badness > 0 && row.weight > 0) {
       out.exposed.push_back({row.id, row.json_field, row.weight, row.range, *row.badness});

@@ -1,6 +1,7 @@
 #include "harden_bisect/apply.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,47 @@ Status ensure_plain_directory(const std::string& dir) {
   return {};
 }
 
+// A location at `path`, owned by whoever writes it, in an existing directory.
+DropinLocation location_at(std::string path) {
+  DropinLocation location;
+  location.path = std::move(path);
+  return location;
+}
+
+// Creates the missing directories above `path` (mkdir -p), each chowned to the location's
+// owner, so that a user manager's ~/.config/systemd/user/UNIT.d belongs to its user.
+Status ensure_parents(const DropinLocation& location) {
+  std::vector<std::string> missing;
+  for (auto dir = dirname_of(location.path); dir != "/" && dir != "."; dir = dirname_of(dir)) {
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) == 0) break;
+    missing.push_back(dir);
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (auto s = ensure_plain_directory(*it); !s) return s;
+    if (location.owner_uid && chown(it->c_str(), *location.owner_uid,
+                                    location.owner_gid.value_or(*location.owner_uid)) != 0) {
+      return io_error("cannot chown", *it);
+    }
+  }
+  return {};
+}
+
+// Gives the written file to the location's owner (when it has one).
+Status give_to_owner(const DropinLocation& location) {
+  if (location.owner_uid && chown(location.path.c_str(), *location.owner_uid,
+                                  location.owner_gid.value_or(*location.owner_uid)) != 0) {
+    return io_error("cannot chown", location.path);
+  }
+  return {};
+}
+
+// Writes the drop-in (or what it replaced) and gives it to the location's owner.
+Status write_owned(const DropinLocation& location, const std::string& content) {
+  if (auto s = write_file_atomically(location.path, content); !s) return s;
+  return give_to_owner(location);
+}
+
 // Every probe passes in one round, repeated retry_pause apart until `settle` has passed (the
 // restarted unit may need a moment, as a trial's copy does). The probes see HB_UNIT and HB_COPY
 // = the unit, HB_TRIAL = "apply" and HB_ATTEMPT.
@@ -58,37 +100,47 @@ bool probed_healthy(const ApplyRequest& request, ProbeRunner& runner, Clock& clo
 // Puts back what was there before the drop-in was written, and reloads.
 class Rollback {
  public:
-  Rollback(SystemdClient& systemd, std::string path, std::optional<std::string> previous)
-      : systemd_(systemd), path_(std::move(path)), previous_(std::move(previous)) {}
+  Rollback(SystemdClient& systemd, DropinLocation location, std::optional<std::string> previous)
+      : systemd_(systemd), location_(std::move(location)), previous_(std::move(previous)) {}
   void operator()() const {
+    const auto& path = location_.path;
     if (previous_) {
-      if (auto s = write_file_atomically(path_, *previous_); !s) {
-        spdlog::error("could not restore {}: {}", path_, s.error().message);
+      if (auto s = write_owned(location_, *previous_); !s) {
+        spdlog::error("could not restore {}: {}", path, s.error().message);
       }
-    } else if (unlink(path_.c_str()) != 0 && errno != ENOENT) {
-      spdlog::error("could not remove {}: {}", path_, std::strerror(errno));
+    } else if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      spdlog::error("could not remove {}: {}", path, std::strerror(errno));
     }
     if (auto s = systemd_.reload(); !s) spdlog::error("{}", s.error().message);
   }
 
  private:
   SystemdClient& systemd_;
-  std::string path_;
+  DropinLocation location_;
   std::optional<std::string> previous_;
 };
 
 }  // namespace
 
 Status apply_dropin(const ApplyRequest& request, ApplyPorts ports) {
-  const auto path = dropin_path(request.root, request.unit);
+  const DropinLocation location =
+      request.location.value_or(location_at(dropin_path(request.root, request.unit)));
+  const auto& path = location.path;
   auto previous = read_file_if_exists(path);
   if (!previous) return previous.error();
   if (ports.cancel && ports.cancel->cancelled()) {
     return Error{"interrupted before --apply wrote anything", ErrorKind::kInterrupted};
   }
-  if (auto s = write_file_atomically(path, request.dropin); !s) return s;
+  if (location.create_parents) {
+    if (auto s = ensure_parents(location); !s) return s;
+  }
+  if (auto s = write_file_atomically(path, request.dropin); !s) return s;  // the old file is intact
   spdlog::info("wrote {}", path);
-  const Rollback rollback(ports.systemd, path, std::move(*previous));
+  const Rollback rollback(ports.systemd, location, std::move(*previous));
+  if (auto s = give_to_owner(location); !s) {
+    rollback();
+    return s;
+  }
 
   if (auto s = ports.systemd.reload(); !s) {
     rollback();
@@ -119,6 +171,70 @@ std::string dropin_path(const std::string& root, const std::string& unit) {
   std::string base = root.empty() || root == "/" ? "" : root;
   while (!base.empty() && base.back() == '/') base.pop_back();
   return base + "/etc/systemd/system/" + unit + ".d/50-harden-bisect.conf";
+}
+
+namespace {
+
+// The passwd entry of `user` (or of `uid` when `user` is empty) in ROOT/etc/passwd, or, with no
+// root, through NSS.
+std::optional<passwd> lookup_user(const std::string& root, const std::string& user, uid_t uid,
+                                  std::string& storage) {
+  auto matches = [&](const passwd& pw) {
+    return user.empty() ? pw.pw_uid == uid : user == pw.pw_name;
+  };
+  auto copy = [&](const passwd& pw) {
+    storage = pw.pw_dir;  // keeps pw_dir alive after the stream or NSS buffer is gone
+    passwd out = pw;
+    out.pw_dir = storage.data();
+    return out;
+  };
+  if (root.empty() || root == "/") {
+    const passwd* pw = user.empty() ? getpwuid(uid) : getpwnam(user.c_str());
+    if (pw) return copy(*pw);
+    return std::nullopt;
+  }
+  FILE* f = fopen((root + "/etc/passwd").c_str(), "re");
+  if (!f) return std::nullopt;
+  std::optional<passwd> found;
+  while (const passwd* pw = fgetpwent(f)) {
+    if (matches(*pw)) {
+      found = copy(*pw);
+      break;
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+}  // namespace
+
+Result<DropinLocation> dropin_location(const std::string& root, const std::string& unit,
+                                       const ManagerTarget& manager) {
+  if (!manager.user()) return location_at(dropin_path(root, unit));
+  if (manager.transport == BusTransport::kRemote) {
+    return Error{"--apply cannot write a remote user's drop-in", ErrorKind::kUsage};
+  }
+  std::string base = root.empty() || root == "/" ? "" : root;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const auto user = machine_user(manager);
+  std::string home;
+  auto pw = lookup_user(base, user, geteuid(), home);
+  if (!pw) {
+    return Error{"--apply: no user " + (user.empty() ? std::to_string(geteuid()) : user) + " in " +
+                     (base.empty() ? std::string("the user database") : base + "/etc/passwd"),
+                 ErrorKind::kUsage};
+  }
+  std::string config = base + home + "/.config";
+  // The caller's own manager reads $XDG_CONFIG_HOME/systemd/user (systemd.unit(5)).
+  const char* xdg = getenv("XDG_CONFIG_HOME");
+  if (user.empty() && base.empty() && xdg && xdg[0] == '/') config = xdg;
+  auto location = location_at(config + "/systemd/user/" + unit + ".d/50-harden-bisect.conf");
+  location.create_parents = true;
+  if (pw->pw_uid != geteuid()) {
+    location.owner_uid = pw->pw_uid;
+    location.owner_gid = pw->pw_gid;
+  }
+  return location;
 }
 
 Status write_file_atomically(const std::string& path, const std::string& content) {

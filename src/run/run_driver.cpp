@@ -25,6 +25,14 @@ struct PlannedOption {
   std::vector<std::size_t> rungs;  // indices into option->rungs, strongest first
 };
 
+// Under a user manager, PrivateUsers=yes enables what the catalogue marks needs-private-users.
+constexpr const char* kEnablerId = "PrivateUsers";
+const std::vector<Assignment> kEnabler = {{"PrivateUsers", "yes"}};
+
+bool needs_enabler(const PlannedOption& p) {
+  return p.option->user_manager == UserManagerSupport::kNeedsPrivateUsers;
+}
+
 bool matches(const std::string& id, const std::vector<std::string>& patterns) {
   return std::any_of(patterns.begin(), patterns.end(),
                      [&](const std::string& p) { return id.rfind(p, 0) == 0; });
@@ -99,16 +107,40 @@ class CopyReaper {
   std::chrono::milliseconds timeout_;
 };
 
-// Drops options the user excluded, the running systemd does not know, or the unit already has.
+// Why a user manager cannot use `option` at all, from the catalogue's user_manager column; ""
+// when it may be tried.
+std::string user_manager_infeasibility(const CatalogueOption& option) {
+  if (option.user_manager == UserManagerSupport::kFails) {
+    return "infeasible under this manager: a user manager cannot carry it out (the copy would "
+           "fail at a step such as 218/CAPABILITIES or 216/GROUP)";
+  }
+  return "";
+}
+
+// Drops options the user excluded, the manager cannot carry out, the running systemd does not
+// know, or the unit already has.
 std::vector<PlannedOption> plan_options(const RunConfig& config, const Catalogue& catalogue,
                                         const UnitSnapshot& unit,
                                         const std::set<std::string>& known, RunReport& report) {
   std::vector<PlannedOption> planned;
+  std::vector<std::string> infeasible;
   for (const auto& option : catalogue.options) {
     if (!config.only.empty() && !matches(option.id, config.only)) continue;
     if (matches(option.id, config.skip)) {
       report.skipped.push_back({option.id, "excluded with --skip"});
       continue;
+    }
+    if (config.manager.user()) {
+      if (auto why = user_manager_infeasibility(option); !why.empty()) {
+        report.skipped.push_back({option.id, why});
+        infeasible.push_back(option.id);
+        continue;
+      }
+      if (option.user_manager == UserManagerSupport::kNotEnforced) {
+        report.unenforced.push_back(
+            {option.id, "a user manager accepts it but does not enforce it (systemd 252)"});
+        continue;
+      }
     }
     PlannedOption p{&option, {}};
     std::string reason;
@@ -139,7 +171,61 @@ std::vector<PlannedOption> plan_options(const RunConfig& config, const Catalogue
       planned.push_back(std::move(p));
     }
   }
+  if (!infeasible.empty()) {
+    std::string ids;
+    for (const auto& id : infeasible) ids += (ids.empty() ? "" : ", ") + id;
+    spdlog::info("not trying {} option(s) {} cannot carry out (catalogue): {}", infeasible.size(),
+                 describe(config.manager), ids);
+  }
   return planned;
+}
+
+PropertyList enforced_only(PropertyList props, const Catalogue& catalogue);
+
+// Under a user manager: puts the PrivateUsers=yes enabler first in `planned` when options need
+// it, and says whether the run tries it. Without it (excluded, unknown) the options it would
+// enable are listed as unenforced; a unit that has PrivateUsers=yes already enforces them.
+bool plan_enabler(std::vector<PlannedOption>& planned, const UnitSnapshot& unit,
+                  RunReport& report) {
+  if (std::none_of(planned.begin(), planned.end(), needs_enabler)) return false;
+  auto it = std::find_if(planned.begin(), planned.end(),
+                         [](const PlannedOption& p) { return p.option->id == kEnablerId; });
+  if (it != planned.end()) {
+    std::rotate(planned.begin(), it, it + 1);
+    return true;
+  }
+  if (assess(unit.copy, kEnabler) == Applicability::kAlreadySatisfied) return false;
+  for (const auto& p : planned) {
+    if (needs_enabler(p)) {
+      report.unenforced.push_back(
+          {p.option->id,
+           "a user manager enforces it only with PrivateUsers=yes, which this run does not try"});
+    }
+  }
+  std::erase_if(planned, needs_enabler);
+  return false;
+}
+
+// The settings a user manager enforces: properties of catalogue options it accepts without
+// enforcing (not-enforced; needs-private-users while PrivateUsers= is off) are left out, so they
+// score as unset. systemd-analyze security --user counts them as applied.
+PropertyList enforced_only(PropertyList props, const Catalogue& catalogue) {
+  const bool private_users = std::any_of(props.begin(), props.end(), [](const Property& p) {
+    return p.name == "PrivateUsers" && std::holds_alternative<bool>(p.value) &&
+           std::get<bool>(p.value);
+  });
+  std::set<std::string> unenforced;
+  for (const auto& option : catalogue.options) {
+    const auto support = option.user_manager;
+    if (support != UserManagerSupport::kNotEnforced &&
+        !(support == UserManagerSupport::kNeedsPrivateUsers && !private_users))
+      continue;
+    for (const auto& rung : option.rungs) {
+      for (auto& name : dbus_properties(rung.assignments)) unenforced.insert(name);
+    }
+  }
+  std::erase_if(props, [&](const Property& p) { return unenforced.contains(p.name); });
+  return props;
 }
 
 // Identifies what fixes the sequence of trials, so a resumed run replays only a matching one.
@@ -148,7 +234,8 @@ std::string fingerprint(const RunConfig& config, const UnitSnapshot& unit,
   std::string text = unit.info.id + "|" + std::to_string(config.search.confirmations) + "|" +
                      std::to_string(config.search.retries) + "|" +
                      std::to_string(config.search.retry_all) + "|" +
-                     std::to_string(config.check_maximal) + "|" + std::to_string(config.repairs);
+                     std::to_string(config.check_maximal) + "|" + std::to_string(config.repairs) +
+                     "|" + describe(config.manager);
   for (const auto& probe : config.probes) {
     for (const auto& word : probe) text += "|" + word;
   }
@@ -316,6 +403,23 @@ void record_result(const SearchResult& result, const std::vector<PlannedOption>&
 
 Error cancelled_error() { return Error{"interrupted", ErrorKind::kInterrupted}; }
 
+// Under a user manager, a copy that failed at a step the manager cannot carry out
+// (218/CAPABILITIES ...) gets the verdict kInfeasible: the search rejects the option without a
+// retry, and the report does not blame the service. Sits right around the trial oracle, so the
+// journal records (and a resumed run replays) the classified verdict.
+class UserManagerOracle final : public Oracle {
+ public:
+  UserManagerOracle(Oracle& inner, bool user_manager) : inner_(inner), user_(user_manager) {}
+  Verdict evaluate(const CandidateSet& set) override {
+    auto verdict = inner_.evaluate(set);
+    return user_ ? classify_under_user_manager(std::move(verdict)) : verdict;
+  }
+
+ private:
+  Oracle& inner_;
+  bool user_;
+};
+
 bool is_cancelled(const CancellationToken* token) { return token && token->cancelled(); }
 
 // Sits right around the trial oracle (inside the journal): a trial the run was cancelled in
@@ -334,6 +438,37 @@ class CancellableOracle final : public Oracle {
  private:
   Oracle& inner_;
   const CancellationToken* token_;
+};
+
+// The search sees a subset of the planned options (index i is planned option index_map[i]);
+// every set it asks for is translated, and a carried candidate (the PrivateUsers=yes enabler
+// that passed) is added to it.
+class SubsetOracle final : public Oracle {
+ public:
+  SubsetOracle(Oracle& inner, std::vector<std::size_t> index_map, std::optional<Candidate> carry)
+      : inner_(inner), index_map_(std::move(index_map)), carry_(carry) {}
+  Verdict evaluate(const CandidateSet& set) override { return inner_.evaluate(to_planned(set)); }
+  CandidateSet to_planned(const CandidateSet& set) const {
+    CandidateSet out;
+    for (const auto& c : set) out.push_back({index_map_[c.option], c.rung});
+    if (carry_) out.push_back(*carry_);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  // The search's result in planned indices; the carried candidate counts as kept.
+  SearchResult to_planned(SearchResult result) const {
+    auto map = [&](Candidate& c) { c.option = index_map_[c.option]; };
+    for (auto& c : result.kept) map(c);
+    for (auto& r : result.rejected) map(r.candidate);
+    if (carry_) result.kept.push_back(*carry_);
+    std::sort(result.kept.begin(), result.kept.end());
+    return result;
+  }
+
+ private:
+  Oracle& inner_;
+  std::vector<std::size_t> index_map_;
+  std::optional<Candidate> carry_;
 };
 
 // Rough number of trials a run takes, from the catalogue's risks: baseline, about
@@ -513,10 +648,14 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   // 2. The unit as it is, and the options that would strengthen it.
   auto unit = snapshot_unit(ports.systemd, config.unit);
   if (!unit) return unit.error();
-  report.before = score_copy(unit->security, *unit);
+  const bool user_manager = config.manager.user();
+  report.user_manager = user_manager;
+  report.before = score_copy(unit->security, *unit, user_manager);
+  if (user_manager) report.before_enforced = score_copy(unit->security, *unit, true, &catalogue);
   auto known = ports.systemd.service_property_names();
   if (!known) return known.error();
   auto planned = plan_options(config, catalogue, *unit, *known, report);
+  const bool enabler_first = user_manager && plan_enabler(planned, *unit, report);
 
   // 3. The journal of this run; with --resume, the verdicts of the interrupted one.
   RunJournal journal{config.unit, fingerprint(config, *unit, planned), false, {}};
@@ -560,7 +699,8 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   Clock& clock = ports.clock ? *ports.clock : SteadyClock::instance();
   TrialOracle trials(ports.systemd, ports.probes, ports.journal, *unit, in.rungs, in.probes,
                      config.timing, prefix, clock, ports.cancel);
-  CancellableOracle cancellable(trials, ports.cancel);
+  UserManagerOracle classified(trials, user_manager);
+  CancellableOracle cancellable(classified, ports.cancel);
   // The baseline trial is traced (where tracefs allows) for priors and the usage table.
   auto traced = BaselineTracing::open(cancellable, config.trace, prefix);
   JournalingOracle journaled(traced, store, journal, std::move(replay));
@@ -591,34 +731,90 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
   };
   ProgressOracle oracle(journaled, ports.observer, labels, estimated_trials(in.items, config),
                         report);
-  TrialObserver observer = [&](std::size_t number, const CandidateSet& set, const Verdict& v) {
-    TrialRecord record{number, labels(set), v};
-    if (ports.observer) ports.observer->trial_finished(record);
-    report.trials.push_back(std::move(record));
+  // Sets in planned indices (the search's own are translated by SubsetOracle).
+  auto record = [&](const CandidateSet& set, const Verdict& v) {
+    TrialRecord trial{report.trials.size() + 1, labels(set), v};
+    if (ports.observer) ports.observer->trial_finished(trial);
+    report.trials.push_back(std::move(trial));
   };
   phase(RunPhase::kFidelity);
   if (auto s = check_fidelity(ports.systemd, trials, *unit); !s) return s.error();
   if (is_cancelled(ports.cancel)) return cancelled_error();
   phase(RunPhase::kBaseline);
+
+  // Under a user manager PrivateUsers=yes is tried first: when it passes, every later trial
+  // carries it and the options it enables are searched; when it fails, they are unenforced.
+  std::optional<Candidate> carry;
+  std::optional<Verdict> enabler_failure;
+  if (enabler_first) {
+    const CandidateSet enabler{{0, 0}};
+    auto verdict = oracle.evaluate(enabler);
+    record(enabler, verdict);
+    if (verdict.passed()) {
+      carry = enabler.front();
+      spdlog::info("PrivateUsers=yes passes: the options it enables are searched with it");
+    } else {
+      spdlog::info("the service fails with PrivateUsers=yes: what it would enable is unenforced");
+      for (const auto& p : planned) {
+        if (needs_enabler(p)) {
+          report.unenforced.push_back(
+              {p.option->id,
+               "a user manager enforces it only with PrivateUsers=yes, which the "
+               "service fails with"});
+        }
+      }
+      enabler_failure = std::move(verdict);
+    }
+  }
+  std::vector<std::size_t> searched;  // planned indices the search decides
+  std::vector<SearchItem> items;
   std::vector<std::vector<Assignment>> strongest;
-  for (const auto& rungs : in.rungs) strongest.push_back(rungs.front());
-  auto result = run_search(in.items, oracle, config.search, observer,
-                           traced.priors(std::move(strongest)), gate);
+  for (std::size_t i = enabler_first ? 1 : 0; i < planned.size(); ++i) {
+    if (enabler_failure && needs_enabler(planned[i])) continue;
+    searched.push_back(i);
+    items.push_back(in.items[i]);
+    strongest.push_back(in.rungs[i].front());
+  }
+  SubsetOracle subset(oracle, searched, carry);
+  TrialObserver observer = [&](std::size_t, const CandidateSet& set, const Verdict& v) {
+    record(subset.to_planned(set), v);
+  };
+  // The gate sees the search's indices; repairs are derived and kept in planned ones.
+  RungGate subset_gate = [&](Candidate c, const std::vector<Rejection>& rejected) {
+    std::vector<Rejection> planned_rejected = rejected;
+    for (auto& r : planned_rejected) r.candidate.option = searched[r.candidate.option];
+    return gate({searched[c.option], c.rung}, planned_rejected);
+  };
+  auto result = run_search(items, subset, config.search, observer,
+                           traced.priors(std::move(strongest)), subset_gate);
   if (!result.baseline_passed) {
     return Error{std::string("the service fails its probe even unhardened: ") +
                      to_string(result.baseline.kind) + ": " + result.baseline.evidence.summary,
                  ErrorKind::kBaselineFailed};
   }
-  record_result(result, planned, repaired, *unit, report);
+  const auto planned_result = subset.to_planned(result);
+  record_result(planned_result, planned, repaired, *unit, report);
   report.usage = traced.table(unit->copy, report);
   if (config.check_maximal) {
     phase(RunPhase::kMaximality);
-    check_maximality(result, planned, repaired, in.rungs, oracle, observer, report);
+    TrialObserver planned_observer = [&](std::size_t, const CandidateSet& set, const Verdict& v) {
+      record(set, v);
+    };
+    check_maximality(planned_result, planned, repaired, in.rungs, oracle, planned_observer,
+                     report);
+  }
+  if (enabler_failure) {
+    const auto& option = *planned.front().option;
+    report.rejected.push_back({option.id, option.group, option.rungs.front().label, kEnabler,
+                               *enabler_failure, "fails alone (tried first, as the enabler)",
+                               std::nullopt});
   }
   phase(RunPhase::kScoring);
-  auto final_props = trials.inspect(trials.assignments_for(result.kept), security_property_specs());
+  auto final_props =
+      trials.inspect(trials.assignments_for(planned_result.kept), security_property_specs());
   if (is_cancelled(ports.cancel)) return cancelled_error();
-  report.after = score_copy(final_props, *unit);
+  report.after = score_copy(final_props, *unit, user_manager);
+  if (user_manager) report.after_enforced = score_copy(final_props, *unit, true, &catalogue);
   if (journaled.replayed() > 0) {
     spdlog::info("resumed: {} recorded verdicts reused, no trial repeated", journaled.replayed());
   }
@@ -638,12 +834,14 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
 
 }  // namespace
 
-Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit) {
+Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit,
+                    bool user_manager, const Catalogue* enforced_of) {
   SecurityState state{service_props};
   for (const auto& p : unit.security) {  // unit-level fields (DefaultDependencies, Id)
     if (!state.find(p.name)) state.properties.push_back(p);
   }
-  return assess_exposure(state);
+  if (enforced_of) state.properties = enforced_only(std::move(state.properties), *enforced_of);
+  return assess_exposure(state, user_manager);
 }
 
 Result<RunReport> run_hardening(const RunConfig& config, const Catalogue& catalogue,

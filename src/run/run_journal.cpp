@@ -18,8 +18,9 @@ namespace {
 using Json = nlohmann::json;
 constexpr int kJournalVersion = 1;
 
-const VerdictKind kKinds[] = {VerdictKind::kPass, VerdictKind::kFail, VerdictKind::kHang,
-                              VerdictKind::kStartFailed, VerdictKind::kUnsupported};
+const VerdictKind kKinds[] = {VerdictKind::kPass,        VerdictKind::kFail,
+                              VerdictKind::kHang,        VerdictKind::kStartFailed,
+                              VerdictKind::kUnsupported, VerdictKind::kInfeasible};
 
 Json verdict_to_json(const Verdict& v) {
   const auto& e = v.evidence;
@@ -72,6 +73,22 @@ std::string default_state_directory() {
     return first.substr(0, first.find(':'));  // systemd lists several dirs separated by ':'
   }
   return "/var/lib/harden-bisect";
+}
+
+std::string user_state_directory() {
+  std::string base;
+  if (const char* state = getenv("XDG_STATE_HOME"); state && state[0] == '/') {
+    base = state;
+  } else {
+    const char* home = getenv("HOME");
+    base = std::string(home && home[0] == '/' ? home : "/tmp") + "/.local/state";
+  }
+  // mkdir -p of the base; StateStore creates the last level itself.
+  for (std::size_t at = 1; at != std::string::npos; at = base.find('/', at + 1)) {
+    (void)mkdir(base.substr(0, at).c_str(), 0700);
+  }
+  (void)mkdir(base.c_str(), 0700);
+  return base + "/harden-bisect";
 }
 
 std::string StateStore::path_of(const std::string& unit, const char* suffix) const {

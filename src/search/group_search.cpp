@@ -107,6 +107,7 @@ class GroupSearch {
 
   std::string explain(const Failure& failure) const {
     if (failure.verdict.kind == VerdictKind::kUnsupported) return "unsupported by this systemd";
+    if (failure.verdict.kind == VerdictKind::kInfeasible) return "infeasible under this manager";
     if (state_.accepted.empty()) return "fails alone";
     std::string why =
         "fails with the " + std::to_string(state_.accepted.size()) + " candidates accepted so far";

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -79,10 +80,11 @@ T get_or(const PropertyMap& map, const char* name, T fallback) {
 
 class SdbusSystemdClient final : public SystemdClient {
  public:
-  explicit SdbusSystemdClient(std::unique_ptr<sdbus::IConnection> connection)
+  // `raw_bus` is a second, plain sd-bus connection to the same manager; the client owns it.
+  SdbusSystemdClient(std::unique_ptr<sdbus::IConnection> connection, sd_bus* raw_bus)
       : connection_(std::move(connection)),
-        manager_(sdbus::createProxy(*connection_, kService, kManagerPath)) {
-    // (raw_bus_ is opened on first use)
+        manager_(sdbus::createProxy(*connection_, kService, kManagerPath)),
+        raw_bus_(raw_bus) {
     manager_->uponSignal("JobRemoved")
         .onInterface(kManager)
         .call([this](uint32_t, const sdbus::ObjectPath& job, const std::string&,
@@ -175,9 +177,6 @@ class SdbusSystemdClient final : public SystemdClient {
     } catch (const sdbus::Error& e) {
       return bus_error(e, "while loading " + unit);
     }
-    if (!raw_bus_ && sd_bus_open_system(&raw_bus_) < 0) {
-      return Error{"cannot open a second connection to the system bus", ErrorKind::kSystemd};
-    }
     sd_bus_error error = SD_BUS_ERROR_NULL;
     sd_bus_message* reply = nullptr;
     int r = sd_bus_call_method(raw_bus_, kService, path.c_str(), kProperties, "GetAll", &error,
@@ -209,7 +208,8 @@ class SdbusSystemdClient final : public SystemdClient {
 
   Result<std::set<std::string>> service_property_names() override {
     try {
-      // Any service object carries the full Service interface; the bus's own unit always exists.
+      // Any service object carries the full Service interface; the bus's own unit always exists
+      // (dbus.service, dbus-broker.service under a user manager: both are named dbus.service).
       auto proxy = sdbus::createProxy(*connection_, kService, unit_path("dbus.service"));
       std::string xml;
       proxy->callMethod("Introspect")
@@ -472,16 +472,67 @@ class SdbusSystemdClient final : public SystemdClient {
   sd_bus* raw_bus_ = nullptr;                         // for dump_properties only
 };
 
+// Opens the plain sd-bus connection to `target`'s manager, as systemctl's bus_connect_transport
+// does (systemd 252): local system or user bus, a machine's (sd_bus_open_user_machine runs
+// systemd-stdio-bridge as the named user there), or a remote system bus over ssh.
+int open_raw_bus(const ManagerTarget& target, sd_bus** bus) {
+  const char* where = target.where.c_str();
+  switch (target.transport) {
+    case BusTransport::kLocal:
+      return target.user() ? sd_bus_open_user(bus) : sd_bus_open_system(bus);
+    case BusTransport::kMachine:
+      return target.user() ? sd_bus_open_user_machine(bus, where)
+                           : sd_bus_open_system_machine(bus, where);
+    case BusTransport::kRemote:
+      return sd_bus_open_system_remote(bus, where);
+  }
+  return -EINVAL;
+}
+
+// The sdbus-c++ connection to the same bus. sdbus-c++ 1.2 has no machine connections, so those
+// reuse the address sd-bus computed for the raw one (a unixexec: or x-machine-unix: address).
+std::unique_ptr<sdbus::IConnection> open_connection(const ManagerTarget& target, sd_bus* raw) {
+  switch (target.transport) {
+    case BusTransport::kLocal:
+      return target.user() ? sdbus::createSessionBusConnection()
+                           : sdbus::createSystemBusConnection();
+    case BusTransport::kRemote:
+      return sdbus::createRemoteSystemBusConnection(target.where);
+    case BusTransport::kMachine:
+      break;
+  }
+  const char* address = nullptr;
+  if (sd_bus_get_address(raw, &address) < 0 || !address) {
+    throw sdbus::Error("System.Error.EINVAL", "no bus address for -M " + target.where);
+  }
+  return sdbus::createSessionBusConnectionWithAddress(address);
+}
+
 }  // namespace
 
-Result<std::unique_ptr<SystemdClient>> connect_system_manager() {
+Result<std::unique_ptr<SystemdClient>> connect_manager(const ManagerTarget& target) {
+  const std::string context = target == ManagerTarget{} ? "cannot connect to the system bus"
+                                                        : "cannot connect to " + describe(target);
+  sd_bus* raw = nullptr;
+  if (int r = open_raw_bus(target, &raw); r < 0) {
+    std::string hint;
+    if (target.user() && target.transport == BusTransport::kLocal) {
+      hint =
+          " (is there a user manager for this user? $XDG_RUNTIME_DIR/bus or "
+          "$DBUS_SESSION_BUS_ADDRESS must reach it; as root use --user -M USER@.host)";
+    }
+    return Error{context + ": " + std::strerror(-r) + hint, ErrorKind::kSystemd};
+  }
   try {
-    auto client = std::make_unique<SdbusSystemdClient>(sdbus::createSystemBusConnection());
+    auto client = std::make_unique<SdbusSystemdClient>(open_connection(target, raw), raw);
     if (auto s = client->subscribe(); !s) return s.error();
     return std::unique_ptr<SystemdClient>(std::move(client));
   } catch (const sdbus::Error& e) {
-    return bus_error(e, "cannot connect to the system bus");
+    sd_bus_flush_close_unref(raw);  // the client never took it
+    return bus_error(e, context);
   }
 }
+
+Result<std::unique_ptr<SystemdClient>> connect_system_manager() { return connect_manager({}); }
 
 }  // namespace hb

@@ -107,7 +107,8 @@ UsageTable BaselineTracing::table(const PropertyList& copy, const RunReport& rep
   // What failing trials proved needed: the names each believed rejection took away.
   std::set<std::string> needed;
   for (const auto& r : report.rejected) {
-    if (r.verdict.kind == VerdictKind::kUnsupported) continue;
+    if (r.verdict.kind == VerdictKind::kUnsupported || r.verdict.kind == VerdictKind::kInfeasible)
+      continue;
     for (const char* key : {"CapabilityBoundingSet", "SystemCallFilter", "RestrictAddressFamilies",
                             "RestrictNamespaces"}) {
       for (auto& name : denied_names(r.assignments, key)) needed.insert(name);

@@ -52,6 +52,14 @@ bool means_disabled_but_reads_otherwise(const Property& p) {
   return usec == 0 || usec == UINT64_MAX;
 }
 
+// systemd 252 reads WorkingDirectory= with "!" for "missing is fine" (every user unit: the
+// user manager defaults it to "!HOME") but takes "-" for that in StartTransientUnit.
+void to_written_form(Property& p) {
+  if (p.name != "WorkingDirectory") return;
+  auto& path = std::get<std::string>(p.value);
+  if (path.starts_with('!')) path[0] = '-';
+}
+
 const PropertyValue* find(const PropertyList& list, const std::string& name) {
   for (const auto& p : list) {
     if (p.name == name) return &p.value;
@@ -184,6 +192,7 @@ Result<UnitSnapshot> snapshot_unit(SystemdClient& systemd, const std::string& na
   snapshot.info = std::move(*info);
   for (auto& p : *copy) {
     if (!carries_no_setting(p) && !means_disabled_but_reads_otherwise(p)) {
+      to_written_form(p);
       snapshot.copy.push_back(std::move(p));
     }
   }
