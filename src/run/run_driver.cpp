@@ -800,8 +800,7 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
     TrialObserver planned_observer = [&](std::size_t, const CandidateSet& set, const Verdict& v) {
       record(set, v);
     };
-    check_maximality(planned_result, planned, repaired, in.rungs, oracle, planned_observer,
-                     report);
+    check_maximality(planned_result, planned, repaired, in.rungs, oracle, planned_observer, report);
   }
   if (enabler_failure) {
     const auto& option = *planned.front().option;
@@ -834,8 +833,8 @@ Result<RunReport> run_once(const RunConfig& config, const Catalogue& catalogue,
 
 }  // namespace
 
-Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit,
-                    bool user_manager, const Catalogue* enforced_of) {
+Exposure score_copy(const PropertyList& service_props, const UnitSnapshot& unit, bool user_manager,
+                    const Catalogue* enforced_of) {
   SecurityState state{service_props};
   for (const auto& p : unit.security) {  // unit-level fields (DefaultDependencies, Id)
     if (!state.find(p.name)) state.properties.push_back(p);
